@@ -1,0 +1,93 @@
+/**
+ * `npm start`: the whole service on this machine. DynamoDB Local and an SQS emulator stand in for AWS; the API,
+ * authorizer and delivery handlers are the Lambda entry points themselves.
+ */
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { MissingJavaError, startDynamoDbLocal, startSqsEmulator } from "../lib/local/emulators";
+import { startLocalStack } from "../lib/local/stack";
+
+const started = Date.now();
+const env = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional(),
+    DATA_DIR: z.string().default(".data"),
+    DYNAMODB_PORT: z.coerce.number().int().min(1).max(65535).default(8000),
+    SQS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  })
+  .safeParse(process.env);
+if (!env.success) {
+  console.error(`Invalid setting: ${env.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  process.exit(2);
+}
+const { PORT, ADMIN_TOKEN, DATA_DIR, DYNAMODB_PORT, SQS_PORT } = env.data;
+const dataDir = resolve(DATA_DIR);
+const log = (line: string) => console.log(`[local] ${line}`);
+
+async function main() {
+  log(`starting DynamoDB Local on port ${DYNAMODB_PORT} (data in ${join(dataDir, "dynamodb")}) and the SQS emulator…`);
+  const [dynamodb, sqs] = await Promise.all([
+    startDynamoDbLocal({ port: DYNAMODB_PORT, dbPath: join(dataDir, "dynamodb") }),
+    startSqsEmulator({ port: SQS_PORT }),
+  ]);
+  const stack = await startLocalStack({
+    dynamodbEndpoint: dynamodb.endpoint,
+    sqsEndpoint: sqs.endpoint,
+    port: PORT,
+    dataDir,
+    tableName: "medulla-slack-notifier",
+    queuePrefix: "medulla-slack-notifier",
+    adminToken: ADMIN_TOKEN,
+    env: { DASHBOARD_URL: process.env.DASHBOARD_URL ?? `http://localhost:${PORT}/` },
+    log,
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const u = stack.url;
+  console.log(`
+medulla-slack-notifier is running (ready in ${seconds} s)
+
+  API          ${u}
+  admin token  ${stack.adminToken}
+  DynamoDB     ${dynamodb.endpoint}   SQS ${sqs.endpoint}
+  Slack        ${process.env.SLACK_API_URL ?? "https://slack.com/api/"} (webhooks: ${process.env.SLACK_WEBHOOK_ORIGIN ?? "https://hooks.slack.com"})
+
+Try it (copy and paste):
+
+  ADMIN=${stack.adminToken}
+  WS=$(curl -s -X POST ${u}/v1/workspaces -H "authorization: Bearer $ADMIN" -H 'content-type: application/json' -d '{"name":"platform"}')
+  echo "$WS"; TOKEN=$(echo "$WS" | node -pe 'JSON.parse(require("fs").readFileSync(0)).token'); W=$(echo "$WS" | node -pe 'JSON.parse(require("fs").readFileSync(0)).workspace_id')
+  curl -s -X PUT ${u}/v1/workspaces/$W/integrations/slack -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+    -d '{"bot_token":"xoxb-your-bot-token","channels":["#upgrades"]}'
+  curl -s -X POST ${u}/v1/workspaces/$W/integrations/slack/test -H "authorization: Bearer $TOKEN"
+  curl -s -X POST ${u}/v1/workspaces/$W/events -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+    -d '{"event_id":"evt-1","type":"scan_completed","cluster":{"name":"prod-eu-1"},"data":{"risk_score":85,"current_version":"1.29","target_version":"1.30"}}'
+  curl -s ${u}/v1/workspaces/$W/notifications -H "authorization: Bearer $TOKEN"
+
+Ctrl-C stops everything.
+`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: finishing in-flight deliveries and stopping…`);
+    const force = setTimeout(() => {
+      log("still busy after 90 s; exiting anyway");
+      process.exit(1);
+    }, 90_000);
+    force.unref();
+    await stack.stop();
+    await Promise.all([sqs.stop(), dynamodb.stop()]);
+    log("stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof MissingJavaError) console.error(`\n${err.message}\n`);
+  else console.error(`[local] could not start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

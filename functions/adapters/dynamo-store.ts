@@ -1,0 +1,420 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { badRequest } from "../core/errors";
+import type {
+  DeliveryStore,
+  EventRecord,
+  IntegrationRecord,
+  NotificationRecord,
+  NotificationStatus,
+  TokenRecord,
+} from "../core/ports";
+
+/** The single table's shape; the CDK stack and the local stack both build it from these names. */
+export const TABLE_KEYS = { partitionKey: "pk", sortKey: "sk", ttl: "expires_at" } as const;
+
+const ws = (id: string) => `WS#${id}`;
+const K = {
+  workspace: (id: string) => ({ pk: ws(id), sk: "WORKSPACE" }),
+  tokenByHash: (hash: string) => ({ pk: `TOKEN#${hash}`, sk: "TOKEN" }),
+  tokenInWorkspace: (id: string, tokenId: string) => ({ pk: ws(id), sk: `TOKEN#${tokenId}` }),
+  integration: (id: string) => ({ pk: ws(id), sk: "INTEGRATION#slack" }),
+  event: (id: string, eventId: string) => ({ pk: ws(id), sk: `EVENT#${eventId}` }),
+  notification: (id: string, nid: string) => ({ pk: ws(id), sk: `NOTIF#${nid}` }),
+  pace: (id: string, channel: string) => ({ pk: ws(id), sk: `PACE#${channel}` }),
+};
+const NOTIF_PREFIX = "NOTIF#";
+
+export interface WorkspaceRecord {
+  workspace_id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ListQuery {
+  status?: NotificationStatus;
+  type?: string;
+  limit: number;
+  cursor?: string;
+}
+
+const strip = <T extends Record<string, unknown>>(item: Record<string, unknown> | undefined): T | undefined => {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, kind: _kind, expires_at: _ttl, delivery_group: _group, ...rest } = item;
+  return rest as T;
+};
+
+const isConditionFailure = (err: unknown) =>
+  err instanceof ConditionalCheckFailedException ||
+  (err instanceof TransactionCanceledException &&
+    (err.CancellationReasons ?? []).some((r) => r.Code === "ConditionalCheckFailed"));
+
+export const encodeCursor = (sk: string) => Buffer.from(JSON.stringify({ sk }), "utf8").toString("base64url");
+export function decodeCursor(cursor: string): string {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    const sk = (parsed as { sk?: unknown }).sk;
+    if (typeof sk === "string" && sk.startsWith(NOTIF_PREFIX) && sk.length < 200) return sk;
+  } catch {
+    // fall through to the 400 below
+  }
+  throw badRequest("invalid_cursor", "cursor is not one this API returned.");
+}
+
+/** Every record of the service in one DynamoDB table, partitioned by workspace so a workspace's stream stays in order. */
+export class DynamoStore implements DeliveryStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly table: string,
+    private readonly retentionDays = 30,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  private expiry(fromIso: string) {
+    return Math.floor(Date.parse(fromIso) / 1000) + this.retentionDays * 86_400;
+  }
+
+  private tokenItems(t: TokenRecord) {
+    const byHash = { ...K.tokenByHash(t.hash), kind: "token", ...t };
+    const listing = t.workspace_id ? [{ ...K.tokenInWorkspace(t.workspace_id, t.id), kind: "token_ref", ...t }] : [];
+    return [byHash, ...listing];
+  }
+
+  async createWorkspace(w: WorkspaceRecord, token: TokenRecord): Promise<void> {
+    await this.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.table,
+              Item: { ...K.workspace(w.workspace_id), kind: "workspace", ...w },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+          ...this.tokenItems(token).map((Item) => ({
+            Put: { TableName: this.table, Item, ConditionExpression: "attribute_not_exists(pk)" },
+          })),
+        ],
+      }),
+    );
+  }
+
+  async getWorkspace(id: string): Promise<WorkspaceRecord | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: K.workspace(id) }));
+    return strip<WorkspaceRecord & Record<string, unknown>>(out.Item);
+  }
+
+  /** Stores a token (both its lookup-by-hash item and its listing under the workspace). Idempotent for the admin token. */
+  async putToken(t: TokenRecord): Promise<void> {
+    await this.doc.send(
+      new TransactWriteCommand({
+        TransactItems: this.tokenItems(t).map((Item) => ({ Put: { TableName: this.table, Item } })),
+      }),
+    );
+  }
+
+  async getTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: K.tokenByHash(hash), ConsistentRead: true }),
+    );
+    return strip<TokenRecord & Record<string, unknown>>(out.Item);
+  }
+
+  async listTokens(workspaceId: string): Promise<TokenRecord[]> {
+    const items: TokenRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
+          ExpressionAttributeValues: { ":pk": ws(workspaceId), ":p": "TOKEN#" },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const i of out.Items ?? []) items.push(strip<TokenRecord & Record<string, unknown>>(i) as TokenRecord);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** Deletes both items of a token; false when the workspace has no such token. */
+  async deleteToken(workspaceId: string, tokenId: string): Promise<boolean> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: K.tokenInWorkspace(workspaceId, tokenId), ConsistentRead: true }),
+    );
+    const hash = out.Item?.hash;
+    if (typeof hash !== "string") return false;
+    await this.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: this.table, Key: K.tokenInWorkspace(workspaceId, tokenId) } },
+          { Delete: { TableName: this.table, Key: K.tokenByHash(hash) } },
+        ],
+      }),
+    );
+    return true;
+  }
+
+  /** Revokes a token that has no workspace listing (the admin token). */
+  async deleteTokenByHash(hash: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: K.tokenByHash(hash) }));
+  }
+
+  async getIntegration(workspaceId: string): Promise<IntegrationRecord | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: K.integration(workspaceId), ConsistentRead: true }),
+    );
+    return strip<IntegrationRecord & Record<string, unknown>>(out.Item);
+  }
+
+  async putIntegration(r: IntegrationRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { ...K.integration(r.workspace_id), kind: "integration", ...r } }),
+    );
+  }
+
+  /** Erases the integration item, credential included; false when there was none. */
+  async deleteIntegration(workspaceId: string): Promise<boolean> {
+    const out = await this.doc.send(
+      new DeleteCommand({ TableName: this.table, Key: K.integration(workspaceId), ReturnValues: "ALL_OLD" }),
+    );
+    return out.Attributes !== undefined;
+  }
+
+  /**
+   * Stores an event and its notifications in one transaction: the commit point of the outbox. Returns the record
+   * already stored under this event_id instead when there is one.
+   */
+  async acceptEvent(
+    event: EventRecord,
+    notifications: NotificationRecord[],
+  ): Promise<{ stored: true } | { stored: false; existing: EventRecord }> {
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...K.event(event.workspace_id, event.event_id),
+                  kind: "event",
+                  expires_at: this.expiry(event.created_at),
+                  ...event,
+                },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            ...notifications.map((n) => ({ Put: { TableName: this.table, Item: this.notificationItem(n) } })),
+          ],
+        }),
+      );
+      return { stored: true };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const existing = await this.getEvent(event.workspace_id, event.event_id);
+      if (!existing) throw err;
+      return { stored: false, existing };
+    }
+  }
+
+  async getEvent(workspaceId: string, eventId: string): Promise<EventRecord | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: K.event(workspaceId, eventId), ConsistentRead: true }),
+    );
+    return strip<EventRecord & Record<string, unknown>>(out.Item);
+  }
+
+  private notificationItem(n: NotificationRecord) {
+    return {
+      ...K.notification(n.workspace_id, n.id),
+      kind: "notification",
+      expires_at: this.expiry(n.created_at),
+      // The pipe's FIFO message group: one channel of one workspace, in order.
+      delivery_group: `${n.workspace_id}#${n.channel}`,
+      ...n,
+    };
+  }
+
+  async putNotification(n: NotificationRecord): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.table, Item: this.notificationItem(n) }));
+  }
+
+  async getNotification(workspaceId: string, id: string): Promise<NotificationRecord | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: K.notification(workspaceId, id), ConsistentRead: true }),
+    );
+    return strip<NotificationRecord & Record<string, unknown>>(out.Item);
+  }
+
+  /** Newest first. Filters are applied while paging, so a page holds `limit` matches whenever that many exist. */
+  async listNotifications(
+    workspaceId: string,
+    q: ListQuery,
+  ): Promise<{ items: NotificationRecord[]; next_cursor: string | null }> {
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ":pk": ws(workspaceId), ":p": NOTIF_PREFIX };
+    if (q.status) {
+      filters.push("#status = :status");
+      names["#status"] = "status";
+      values[":status"] = q.status;
+    }
+    if (q.type) {
+      filters.push("#type = :type");
+      names["#type"] = "type";
+      values[":type"] = q.type;
+    }
+    const items: NotificationRecord[] = [];
+    let start: Record<string, unknown> | undefined = q.cursor
+      ? { pk: ws(workspaceId), sk: decodeCursor(q.cursor) }
+      : undefined;
+    let more = true;
+    while (items.length < q.limit && more) {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
+          FilterExpression: filters.length ? filters.join(" AND ") : undefined,
+          ExpressionAttributeNames: filters.length ? names : undefined,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          ExclusiveStartKey: start,
+          Limit: filters.length ? Math.max(q.limit, 100) : q.limit - items.length,
+        }),
+      );
+      for (const i of out.Items ?? [])
+        items.push(strip<NotificationRecord & Record<string, unknown>>(i) as NotificationRecord);
+      start = out.LastEvaluatedKey;
+      more = start !== undefined;
+    }
+    const page = items.slice(0, q.limit);
+    const last = page[page.length - 1];
+    const hasMore = items.length > q.limit || more;
+    return { items: page, next_cursor: hasMore && last ? encodeCursor(`${NOTIF_PREFIX}${last.id}`) : null };
+  }
+
+  async startAttempt(workspaceId: string, id: string, maxAttempts: number): Promise<NotificationRecord | undefined> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: K.notification(workspaceId, id),
+          UpdateExpression: "SET attempts = attempts + :one, updated_at = :now",
+          ConditionExpression: "#status = :pending AND attempts < :max",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":one": 1,
+            ":now": new Date().toISOString(),
+            ":pending": "pending",
+            ":max": maxAttempts,
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return strip<NotificationRecord & Record<string, unknown>>(out.Attributes);
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** pending → delivered/failed, once: the condition makes a redelivered message a no-op. */
+  async finish(
+    workspaceId: string,
+    id: string,
+    outcome: { status: "delivered" } | { status: "failed"; error: string },
+  ): Promise<boolean> {
+    const now = new Date().toISOString();
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: K.notification(workspaceId, id),
+          UpdateExpression:
+            outcome.status === "delivered"
+              ? "SET #status = :s, updated_at = :now, delivered_at = :now REMOVE #error"
+              : "SET #status = :s, updated_at = :now, #error = :e",
+          ConditionExpression: "#status = :pending",
+          ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+          ExpressionAttributeValues: {
+            ":s": outcome.status,
+            ":now": now,
+            ":pending": "pending",
+            ...(outcome.status === "failed" ? { ":e": outcome.error } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** failed → pending with a fresh attempt budget; the stream then queues it again. */
+  async requeue(workspaceId: string, id: string): Promise<NotificationRecord | undefined> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: K.notification(workspaceId, id),
+          UpdateExpression:
+            "SET #status = :pending, attempts = :zero, updated_at = :now, dispatch_id = :d REMOVE #error, delivered_at",
+          ConditionExpression: "#status = :failed",
+          ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+          ExpressionAttributeValues: {
+            ":pending": "pending",
+            ":failed": "failed",
+            ":zero": 0,
+            ":now": new Date().toISOString(),
+            ":d": `${id}.${Date.now()}`,
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return strip<NotificationRecord & Record<string, unknown>>(out.Attributes);
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async lastPostAt(workspaceId: string, channel: string): Promise<number | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: K.pace(workspaceId, channel), ConsistentRead: true }),
+    );
+    const at = out.Item?.last_post_at;
+    return typeof at === "number" ? at : undefined;
+  }
+
+  async recordPost(workspaceId: string, channel: string, at: number): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...K.pace(workspaceId, channel),
+          kind: "pace",
+          last_post_at: at,
+          expires_at: Math.floor(at / 1000) + 86_400,
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,149 @@
+import { renderEvent, renderTest, type SlackMessage } from "./block-kit";
+import { DeliveryError } from "./errors";
+import type { CredentialCipher, DeliveryStore, IntegrationRecord, NotificationRecord, SlackSender } from "./ports";
+import { MAX_ATTEMPTS, retryDelayMs } from "./retry-policy";
+
+export type AttemptOutcome =
+  | { status: "delivered"; attempts: number }
+  | { status: "failed"; error: string; attempts: number; exhausted: boolean }
+  /** A wait (Retry-After, pacing) longer than the time left: hand the message back to the queue for that long. */
+  | { status: "requeue"; delayMs: number; error: string };
+
+export interface AttemptLoop {
+  /** Called before each attempt; returns the attempt's 1-based number, or undefined when no attempt may be made. */
+  begin(): Promise<number | undefined>;
+  post(): Promise<void>;
+  sleep(ms: number): Promise<void>;
+  /** Milliseconds this invocation may still spend waiting. */
+  waitBudgetMs(): number;
+}
+
+/** The retry policy as a loop: retryable failures wait 1 s, then 2 s (or Retry-After); permanent ones end it at once. */
+export async function runAttempts(loop: AttemptLoop): Promise<AttemptOutcome> {
+  for (;;) {
+    const attempt = await loop.begin();
+    if (attempt === undefined)
+      return { status: "failed", error: "attempts_exhausted", attempts: MAX_ATTEMPTS, exhausted: true };
+    try {
+      await loop.post();
+      return { status: "delivered", attempts: attempt };
+    } catch (err) {
+      if (!(err instanceof DeliveryError)) throw err;
+      const delay = retryDelayMs(attempt, err);
+      if (delay === undefined)
+        return { status: "failed", error: err.code, attempts: attempt, exhausted: err.retryable };
+      if (delay > loop.waitBudgetMs()) return { status: "requeue", delayMs: delay, error: err.code };
+      await loop.sleep(delay);
+    }
+  }
+}
+
+export interface DeliverDeps {
+  store: DeliveryStore;
+  cipher: CredentialCipher;
+  sender: SlackSender;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+  channelIntervalMs: number;
+  defaultDashboardUrl: string;
+  /** Where a notification goes after its last attempt failed on a retryable error (no secret in it). */
+  deadLetter(entry: {
+    workspace_id: string;
+    notification_id: string;
+    channel: string;
+    error: string;
+    attempts: number;
+  }): Promise<void>;
+}
+
+export type DeliverResult = AttemptOutcome | { status: "skipped"; reason: string };
+
+/** Opens the credential for one use and zeroes it after, whatever happens. */
+export async function withCredential<T>(
+  cipher: CredentialCipher,
+  integration: IntegrationRecord,
+  use: (secret: string) => Promise<T>,
+): Promise<T> {
+  const plain = await cipher.open(integration.credential, integration.workspace_id);
+  try {
+    return await use(plain.toString("utf8"));
+  } finally {
+    plain.fill(0);
+  }
+}
+
+export function testMessage(workspaceId: string, channel: string, dashboardUrl: string, at: string): SlackMessage {
+  return renderTest({ workspaceId, channel, dashboardUrl, at });
+}
+
+/**
+ * Delivers one queued notification: the record is the source of truth (attempts counted on it, pending → final
+ * once), so redeliveries and crashes never post a delivered notification again nor exceed three attempts.
+ */
+export function makeDeliver(deps: DeliverDeps) {
+  const fail = async (
+    n: NotificationRecord,
+    error: string,
+    attempts: number,
+    exhausted: boolean,
+  ): Promise<DeliverResult> => {
+    const changed = await deps.store.finish(n.workspace_id, n.id, { status: "failed", error });
+    if (!changed) return { status: "skipped", reason: "finished elsewhere" };
+    if (exhausted)
+      await deps.deadLetter({
+        workspace_id: n.workspace_id,
+        notification_id: n.id,
+        channel: n.channel,
+        error,
+        attempts,
+      });
+    return { status: "failed", error, attempts, exhausted };
+  };
+
+  const messageFor = async (n: NotificationRecord): Promise<SlackMessage | undefined> => {
+    if (n.type === "test") return testMessage(n.workspace_id, n.channel, deps.defaultDashboardUrl, n.created_at);
+    const event = await deps.store.getEvent(n.workspace_id, n.event_id);
+    return event && renderEvent(event.event, { defaultDashboardUrl: deps.defaultDashboardUrl });
+  };
+
+  return async function deliver(
+    ref: { workspace_id: string; notification_id: string },
+    waitBudgetMs: () => number,
+  ): Promise<DeliverResult> {
+    const n = await deps.store.getNotification(ref.workspace_id, ref.notification_id);
+    if (n?.status !== "pending")
+      return { status: "skipped", reason: n ? `already ${n.status}` : "unknown notification" };
+    const integration = await deps.store.getIntegration(n.workspace_id);
+    if (!integration || integration.connection_id !== n.connection_id)
+      return fail(n, "not_connected", n.attempts, false);
+    if (!integration.enabled) return fail(n, "disabled", n.attempts, false);
+    const message = await messageFor(n);
+    if (!message) return fail(n, "event_not_found", n.attempts, false);
+
+    const last = await deps.store.lastPostAt(n.workspace_id, n.channel);
+    const pace = last === undefined ? 0 : last + deps.channelIntervalMs - deps.now();
+    if (pace > waitBudgetMs()) return { status: "requeue", delayMs: pace, error: "paced" };
+    if (pace > 0) await deps.sleep(pace);
+
+    const outcome = await withCredential(deps.cipher, integration, (secret) =>
+      runAttempts({
+        begin: async () => (await deps.store.startAttempt(n.workspace_id, n.id, MAX_ATTEMPTS))?.attempts,
+        post: async () => {
+          try {
+            await deps.sender.post({ method: integration.method, secret, channel: n.channel }, message);
+          } finally {
+            await deps.store.recordPost(n.workspace_id, n.channel, deps.now());
+          }
+        },
+        sleep: deps.sleep,
+        waitBudgetMs,
+      }),
+    );
+    if (outcome.status === "delivered") {
+      await deps.store.finish(n.workspace_id, n.id, { status: "delivered" });
+      return outcome;
+    }
+    if (outcome.status === "failed") return fail(n, outcome.error, outcome.attempts, outcome.exhausted);
+    return outcome;
+  };
+}

@@ -1,0 +1,113 @@
+import { z } from "zod";
+import { riskLevel, type Severity } from "./severity";
+
+const version = z.string().min(1).max(64);
+const shortText = z.string().max(256);
+const score = z.number().min(0).max(100);
+const httpsUrl = z
+  .string()
+  .max(3000)
+  .refine((s) => URL.canParse(s) && new URL(s).protocol === "https:", "must be an https: URL");
+
+const base = {
+  event_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "1 to 128 of A-Z a-z 0-9 . _ : -"),
+  occurred_at: z.iso.datetime({ offset: true }).optional(),
+  cluster: z.object({
+    name: z.string().min(1).max(253),
+    id: shortText.optional(),
+    provider: shortText.optional(),
+    region: shortText.optional(),
+  }),
+  labels: z
+    .record(z.string().min(1).max(128), z.string().max(256))
+    .refine((l) => Object.keys(l).length <= 32, "at most 32 labels")
+    .optional(),
+  dashboard_url: httpsUrl.optional(),
+};
+
+const deprecatedApi = z.object({
+  api: z.string().min(1).max(512),
+  removed_in: shortText.optional(),
+  replacement: shortText.optional(),
+  occurrences: z.number().int().min(0).optional(),
+});
+const addonConflict = z.object({
+  name: z.string().min(1).max(256),
+  installed_version: shortText.optional(),
+  required_version: shortText.optional(),
+  reason: z.string().max(2000).optional(),
+});
+const execution = { execution_id: z.string().min(1).max(256), current_version: version, target_version: version };
+const longText = z.string().max(10_000);
+
+export const eventSchema = z.discriminatedUnion("type", [
+  z.object({
+    ...base,
+    type: z.literal("scan_completed"),
+    data: z.object({
+      risk_score: score,
+      current_version: version,
+      target_version: version,
+      deprecated_apis: z.array(deprecatedApi).max(1000).optional(),
+      addon_conflicts: z.array(addonConflict).max(1000).optional(),
+    }),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("upgrade_scheduled"),
+    data: z.object({
+      risk_score: score,
+      current_version: version,
+      target_version: version,
+      maintenance_window: z.object({ start: shortText, end: shortText, timezone: shortText.optional() }),
+    }),
+  }),
+  z.object({ ...base, type: z.literal("execution_started"), data: z.object(execution) }),
+  z.object({
+    ...base,
+    type: z.literal("execution_completed"),
+    data: z.object({
+      ...execution,
+      duration_seconds: z.number().min(0),
+      rollback_status: shortText,
+      confidence_score: score,
+    }),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("execution_failed"),
+    data: z.object({
+      ...execution,
+      failure_reason: longText,
+      rollback_status: shortText,
+      error_details: longText.optional(),
+    }),
+  }),
+]);
+
+export type UpgradeEvent = z.infer<typeof eventSchema>;
+export type EventType = UpgradeEvent["type"];
+export const EVENT_TYPES = [
+  "scan_completed",
+  "upgrade_scheduled",
+  "execution_started",
+  "execution_completed",
+  "execution_failed",
+] as const;
+
+export function severityOf(event: UpgradeEvent): Severity {
+  switch (event.type) {
+    case "scan_completed":
+    case "upgrade_scheduled":
+      return riskLevel(event.data.risk_score);
+    case "execution_failed":
+      return "critical";
+    default:
+      return "info";
+  }
+}
+
+/** The labels conditions are matched against: the event's own, overridden by the built-ins so they cannot be spoofed. */
+export function matchLabels(event: UpgradeEvent): Record<string, string> {
+  return { ...event.labels, type: event.type, severity: severityOf(event), cluster: event.cluster.name };
+}

@@ -1,0 +1,158 @@
+import { z } from "zod";
+import { type Condition, conditionsSchema } from "./conditions";
+import { badRequest } from "./errors";
+import { parseOrThrow } from "./validation";
+
+export type Method = "bot_token" | "user_token" | "webhook";
+export interface ChannelConfig {
+  name: string;
+  conditions: Condition[];
+}
+/** What a workspace has configured, without the credential. */
+export interface IntegrationSettings {
+  method: Method;
+  channels: ChannelConfig[];
+  enabled: boolean;
+  conditions: Condition[];
+}
+
+export const MAX_CHANNELS = 20;
+export const DEFAULT_CHANNEL = "#general";
+const CHANNEL_NAME = /^#[a-z0-9_.-]{1,80}$/;
+const CHANNEL_ID = /^[CG][A-Z0-9]{8,20}$/;
+const BOT_TOKEN = /^xoxb-[A-Za-z0-9-]{1,250}$/;
+const USER_TOKEN = /^xoxp-[A-Za-z0-9-]{1,250}$/;
+const WEBHOOK_PATH = /^\/services\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
+const CREDENTIAL_HELP = "provide either bot_token or webhook_url (or user_token), exactly one of them";
+
+/**
+ * The webhook URL is an SSRF boundary: it is parsed, never prefix-matched, and must already be in canonical form so
+ * that no parser disagreement (backslashes, dot segments, user info, `@` tricks, odd case) can point it elsewhere.
+ */
+export function isSlackWebhookUrl(raw: string): boolean {
+  if (raw.length > 1000 || /[\s\\]/.test(raw) || !URL.canParse(raw)) return false;
+  const url = new URL(raw);
+  return (
+    url.href === raw &&
+    url.protocol === "https:" &&
+    url.hostname === "hooks.slack.com" &&
+    url.username === "" &&
+    url.password === "" &&
+    url.port === "" &&
+    url.search === "" &&
+    url.hash === "" &&
+    WEBHOOK_PATH.test(url.pathname)
+  );
+}
+
+const channelEntry = z.union([
+  z.string(),
+  z.object({ name: z.string(), conditions: conditionsSchema.optional() }).strict(),
+]);
+
+const putBodySchema = z.object({
+  bot_token: z.unknown().optional(),
+  user_token: z.unknown().optional(),
+  webhook_url: z.unknown().optional(),
+  channel: z.string().optional(),
+  channels: z.array(channelEntry).optional(),
+  enabled: z.boolean().optional(),
+  conditions: conditionsSchema.optional(),
+});
+
+/** A validated PUT: the new credential (if any) and the complete settings after merging with what was stored. */
+export interface IntegrationUpdate {
+  credential?: { method: Method; secret: string };
+  settings: IntegrationSettings;
+}
+
+function credentialOf(body: Record<string, unknown>): { method: Method; secret: string } | undefined {
+  const given = (["bot_token", "user_token", "webhook_url"] as const).filter((k) => body[k] !== undefined);
+  if (given.length > 1) throw badRequest("invalid_credentials", `Several credentials given: ${CREDENTIAL_HELP}.`);
+  const key = given[0];
+  if (key === undefined) return undefined;
+  const value = body[key];
+  const secret = typeof value === "string" ? value : "";
+  if (key === "bot_token") {
+    if (!BOT_TOKEN.test(secret)) throw badRequest("invalid_bot_token", "bot_token must start with xoxb-.");
+    return { method: "bot_token", secret };
+  }
+  if (key === "user_token") {
+    if (!USER_TOKEN.test(secret)) throw badRequest("invalid_user_token", "user_token must start with xoxp-.");
+    return { method: "user_token", secret };
+  }
+  if (!isSlackWebhookUrl(secret)) {
+    throw badRequest(
+      "invalid_webhook_url",
+      "webhook_url must be https://hooks.slack.com/services/… with no user info, port, query or fragment.",
+    );
+  }
+  return { method: "webhook", secret };
+}
+
+function channelsOf(body: z.infer<typeof putBodySchema>): ChannelConfig[] | undefined {
+  if (body.channel !== undefined && body.channels !== undefined) {
+    throw badRequest("validation_error", "Give channel or channels, not both.", [
+      { path: "channels", message: "channel and channels are mutually exclusive" },
+    ]);
+  }
+  const entries = body.channels ?? (body.channel !== undefined ? [body.channel] : undefined);
+  if (entries === undefined) return undefined;
+  const channels = entries.map((e) =>
+    typeof e === "string" ? { name: e, conditions: [] } : { name: e.name, conditions: e.conditions ?? [] },
+  );
+  const seen = new Set<string>();
+  channels.forEach((c, i) => {
+    if (!CHANNEL_NAME.test(c.name) && !CHANNEL_ID.test(c.name)) {
+      throw badRequest(
+        "invalid_channel",
+        `Channel ${JSON.stringify(c.name.slice(0, 100))} is not valid: use # and lowercase letters, digits, - _ . (at most 80), or a channel ID.`,
+        [{ path: `channels.${i}`, message: "invalid channel name" }],
+      );
+    }
+    if (seen.has(c.name)) {
+      throw badRequest("invalid_channel", `Channel ${c.name} is listed twice.`, [
+        { path: `channels.${i}`, message: "duplicate channel" },
+      ]);
+    }
+    seen.add(c.name);
+  });
+  return channels;
+}
+
+/** Validates a PUT body against what is stored: a first connect needs exactly one credential; later PUTs change only what they carry. */
+export function planIntegrationUpdate(rawBody: unknown, stored: IntegrationSettings | undefined): IntegrationUpdate {
+  if (typeof rawBody !== "object" || rawBody === null || Array.isArray(rawBody)) {
+    throw badRequest("validation_error", "The request body must be a JSON object.", [
+      { path: "", message: "expected an object" },
+    ]);
+  }
+  const raw = rawBody as Record<string, unknown>;
+  // The specific codes first, so a caller learns the exact thing to fix.
+  const credential = credentialOf(raw);
+  if (!credential && !stored) throw badRequest("invalid_credentials", `No credential given: ${CREDENTIAL_HELP}.`);
+  if (Array.isArray(raw.channels) && raw.channels.length > MAX_CHANNELS) {
+    throw badRequest("too_many_channels", `At most ${MAX_CHANNELS} channels; ${raw.channels.length} given.`);
+  }
+  const body = parseOrThrow(putBodySchema, raw);
+  const channels = channelsOf(body) ?? stored?.channels ?? [{ name: DEFAULT_CHANNEL, conditions: [] }];
+  const method = credential?.method ?? (stored as IntegrationSettings).method;
+  if (method === "webhook" && channels.length > 1) {
+    throw badRequest(
+      "too_many_channels",
+      "A webhook posts to its own channel: give at most one channel with webhook_url.",
+    );
+  }
+  return {
+    ...(credential ? { credential } : {}),
+    settings: {
+      method,
+      channels,
+      enabled: body.enabled ?? stored?.enabled ?? true,
+      conditions: body.conditions ?? stored?.conditions ?? [],
+    },
+  };
+}
+
+/** The last four characters only; enough to recognise a credential, never enough to use it. */
+export const credentialHint = (secret: string) => `…${secret.slice(-4)}`;

@@ -1,0 +1,57 @@
+import { DeliveryError } from "./errors";
+
+/** Contract: up to 3 attempts, waiting 1 s then 2 s (or Slack's Retry-After when it gives one). */
+export const MAX_ATTEMPTS = 3;
+export const BACKOFF_MS = [1000, 2000] as const;
+/** A Retry-After beyond this is not slept on; the message goes back to the queue instead. */
+export const MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const RETRYABLE_SLACK_ERRORS = new Set([
+  "ratelimited",
+  "rate_limited",
+  "service_unavailable",
+  "request_timeout",
+  "fatal_error",
+  "internal_error",
+]);
+
+/** Parses Retry-After (delta seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(header: string | null | undefined, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, MAX_RETRY_AFTER_MS);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.min(Math.max(0, at - now), MAX_RETRY_AFTER_MS);
+}
+
+const codeFrom = (body: string) => (/^[a-z_]{1,64}$/.test(body.trim()) ? body.trim() : undefined);
+
+/**
+ * Classifies one answer from Slack. `slackError` is the Web API's `error` when `ok` was false, or a webhook's plain
+ * text body (webhooks answer e.g. `404 channel_not_found`).
+ */
+export function classifyHttp(
+  status: number,
+  slackError: string | undefined,
+  retryAfter?: string | null,
+): DeliveryError | undefined {
+  if (status === 200 && slackError === undefined) return undefined;
+  const retryAfterMs = parseRetryAfter(retryAfter);
+  if (status === 429) return new DeliveryError("rate_limited", true, retryAfterMs);
+  if (RETRYABLE_STATUS.has(status)) return new DeliveryError(`http_${status}`, true, retryAfterMs);
+  const code = slackError !== undefined ? codeFrom(slackError) : undefined;
+  if (code !== undefined) return new DeliveryError(code, RETRYABLE_SLACK_ERRORS.has(code), retryAfterMs);
+  return new DeliveryError(`http_${status}`, false);
+}
+
+/** A request that got no answer: connection refused or reset, DNS, or our own timeout. */
+export function classifyNetwork(timedOut: boolean): DeliveryError {
+  return new DeliveryError(timedOut ? "timeout" : "network_error", true);
+}
+
+/** How long to wait after failed attempt number `attempt` (1-based), or undefined when no attempt is left. */
+export function retryDelayMs(attempt: number, error: DeliveryError): number | undefined {
+  if (!error.retryable || attempt >= MAX_ATTEMPTS) return undefined;
+  return error.retryAfterMs ?? BACKOFF_MS[attempt - 1] ?? BACKOFF_MS[BACKOFF_MS.length - 1];
+}

