@@ -1,0 +1,35 @@
+import { createServer } from "node:net";
+import type { TestProject } from "vitest/node";
+import { type RunningEmulator, startDynamoDbLocal, startSqsEmulator, useLocalAwsCredentials } from "../lib/local/emulators";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    dynamodbEndpoint: string;
+    sqsEndpoint: string;
+  }
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === "object" && addr ? addr.port : 0));
+    });
+  });
+
+let emulators: RunningEmulator[] = [];
+
+/** One DynamoDB Local (in memory) and one SQS emulator for the whole run; each test file uses its own table and queues. */
+export async function setup(project: TestProject) {
+  useLocalAwsCredentials();
+  const [dynamodb, sqs] = await Promise.all([startDynamoDbLocal({ port: await freePort() }), startSqsEmulator({ port: 0 })]);
+  emulators = [dynamodb, sqs];
+  project.provide("dynamodbEndpoint", dynamodb.endpoint);
+  project.provide("sqsEndpoint", sqs.endpoint);
+}
+
+export async function teardown() {
+  await Promise.all(emulators.map((e) => e.stop()));
+}
