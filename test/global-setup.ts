@@ -1,6 +1,11 @@
 import { createServer } from "node:net";
 import type { TestProject } from "vitest/node";
-import { type RunningEmulator, startDynamoDbLocal, startSqsEmulator, useLocalAwsCredentials } from "../lib/local/emulators";
+import {
+  type RunningEmulator,
+  startDynamoDbLocal,
+  startSqsEmulator,
+  useLocalAwsCredentials,
+} from "../lib/local/emulators";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -24,7 +29,10 @@ let emulators: RunningEmulator[] = [];
 /** One DynamoDB Local (in memory) and one SQS emulator for the whole run; each test file uses its own table and queues. */
 export async function setup(project: TestProject) {
   useLocalAwsCredentials();
-  const [dynamodb, sqs] = await Promise.all([startDynamoDbLocal({ port: await freePort() }), startSqsEmulator({ port: 0 })]);
+  const [dynamodb, sqs] = await Promise.all([
+    startDynamoDbLocal({ port: await freePort() }),
+    startSqsEmulator({ port: 0 }),
+  ]);
   emulators = [dynamodb, sqs];
   project.provide("dynamodbEndpoint", dynamodb.endpoint);
   project.provide("sqsEndpoint", sqs.endpoint);

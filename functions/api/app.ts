@@ -194,7 +194,7 @@ export function makeApi(deps: ApiDeps) {
           let attempt = 0;
           let waited = 0;
           const outcome = await runAttempts({
-            begin: async () => (attempt < MAX_ATTEMPTS ? ++attempt : undefined),
+            begin: async () => (attempt < MAX_ATTEMPTS ? ++attempt : { stop: "attempts_exhausted" }),
             post: () => sender.post({ method: integration.method, secret, channel }, message),
             sleep: async (ms) => {
               waited += ms;

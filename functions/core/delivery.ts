@@ -10,8 +10,8 @@ export type AttemptOutcome =
   | { status: "requeue"; delayMs: number; error: string };
 
 export interface AttemptLoop {
-  /** Called before each attempt; returns the attempt's 1-based number, or undefined when no attempt may be made. */
-  begin(): Promise<number | undefined>;
+  /** Called before each attempt; returns the attempt's 1-based number, or the code saying why no attempt may be made. */
+  begin(): Promise<number | { stop: string }>;
   post(): Promise<void>;
   sleep(ms: number): Promise<void>;
   /** Milliseconds this invocation may still spend waiting. */
@@ -20,10 +20,14 @@ export interface AttemptLoop {
 
 /** The retry policy as a loop: retryable failures wait 1 s, then 2 s (or Retry-After); permanent ones end it at once. */
 export async function runAttempts(loop: AttemptLoop): Promise<AttemptOutcome> {
+  let last = 0;
   for (;;) {
     const attempt = await loop.begin();
-    if (attempt === undefined)
-      return { status: "failed", error: "attempts_exhausted", attempts: MAX_ATTEMPTS, exhausted: true };
+    if (typeof attempt !== "number") {
+      const exhausted = attempt.stop === "attempts_exhausted";
+      return { status: "failed", error: attempt.stop, attempts: exhausted ? MAX_ATTEMPTS : last, exhausted };
+    }
+    last = attempt;
     try {
       await loop.post();
       return { status: "delivered", attempts: attempt };
@@ -106,6 +110,11 @@ export function makeDeliver(deps: DeliverDeps) {
     return event && renderEvent(event.event, { defaultDashboardUrl: deps.defaultDashboardUrl });
   };
 
+  const stillConnected = async (n: NotificationRecord) => {
+    const current = await deps.store.getIntegration(n.workspace_id);
+    return current?.connection_id === n.connection_id;
+  };
+
   return async function deliver(
     ref: { workspace_id: string; notification_id: string },
     waitBudgetMs: () => number,
@@ -125,9 +134,15 @@ export function makeDeliver(deps: DeliverDeps) {
     if (pace > waitBudgetMs()) return { status: "requeue", delayMs: pace, error: "paced" };
     if (pace > 0) await deps.sleep(pace);
 
+    let tried = 0;
     const outcome = await withCredential(deps.cipher, integration, (secret) =>
       runAttempts({
-        begin: async () => (await deps.store.startAttempt(n.workspace_id, n.id, MAX_ATTEMPTS))?.attempts,
+        begin: async () => {
+          // A disconnect while we waited to retry stops the retries: nothing more is sent.
+          if (tried++ > 0 && !(await stillConnected(n))) return { stop: "not_connected" };
+          const started = await deps.store.startAttempt(n.workspace_id, n.id, MAX_ATTEMPTS);
+          return started ? started.attempts : { stop: "attempts_exhausted" };
+        },
         post: async () => {
           try {
             await deps.sender.post({ method: integration.method, secret, channel: n.channel }, message);
@@ -143,7 +158,11 @@ export function makeDeliver(deps: DeliverDeps) {
       await deps.store.finish(n.workspace_id, n.id, { status: "delivered" });
       return outcome;
     }
-    if (outcome.status === "failed") return fail(n, outcome.error, outcome.attempts, outcome.exhausted);
+    if (outcome.status === "failed") {
+      if (outcome.error === "attempts_exhausted" && !(await stillConnected(n)))
+        return fail(n, "not_connected", MAX_ATTEMPTS, false);
+      return fail(n, outcome.error, outcome.attempts, outcome.exhausted);
+    }
     return outcome;
   };
 }
