@@ -167,9 +167,8 @@ describe("test message", () => {
     expect(byChannel["#t-two"]).toMatchObject({ status: "failed", error: "not_in_channel" });
     const post = t.slack.posts("#t-one")[0];
     expect(post?.authorization).toBe("Bearer xoxb-test-9876");
-    const attachment = (
-      post?.body.attachments as { color: string; blocks: { type: string; text?: { text: string } }[] }[]
-    )[0];
+    type Attachment = { color: string; blocks: { type: string; text?: { text: string } }[] };
+    const attachment = (post?.body.attachments as Attachment[] | undefined)?.[0];
     expect(attachment?.color).toBe("#36C5F0");
     expect(attachment?.blocks[0]).toMatchObject({ type: "header", text: { text: "Medulla test notification" } });
     const logged = await w.notification(byChannel["#t-one"]?.notification_id as string);
