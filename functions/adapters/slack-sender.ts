@@ -40,20 +40,20 @@ export class HttpSlackSender implements SlackSender {
     } catch (err) {
       throw classifyNetwork(isTimeout(err));
     }
-    let body: { ok?: unknown; error?: unknown } = {};
+    const text = await response.text().catch(() => "");
+    let body: { ok?: unknown; error?: unknown } | undefined;
     try {
-      body = (await response.json()) as typeof body;
+      body = JSON.parse(text) as typeof body;
     } catch {
-      // a non-JSON answer is classified by its status alone
+      // not JSON: a bare error code (as webhooks answer) or nothing useful
     }
-    const slackError =
-      body.ok === true
+    const slackError = body
+      ? body.ok === true
         ? undefined
-        : typeof body.error === "string"
-          ? body.error
-          : response.status === 200
-            ? "invalid_response"
-            : undefined;
+        : String(body.error ?? "invalid_response")
+      : response.status === 200
+        ? "invalid_response"
+        : text;
     const failure = classifyHttp(response.status, slackError, response.headers.get("retry-after"));
     if (failure) throw failure;
   }
