@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startedEvent } from "../fixtures/events";
+import { startTestStack, type TestStack } from "../fixtures/test-stack";
+
+const INTERVAL_MS = 300;
+let t: TestStack;
+beforeAll(async () => {
+  t = await startTestStack({ channelIntervalMs: INTERVAL_MS });
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+it("keeps per-channel order and SLACK_CHANNEL_INTERVAL_MS between posts, while other channels proceed", async () => {
+  const w = await t.workspace();
+  await w.connect({ bot_token: "xoxb-order-1", channels: ["#busy", "#other"] });
+  // The third post is retried after 1 s: order must hold through a retry too.
+  t.slack.script("#busy", {}, {}, { status: 503 });
+  const accepted: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const event = {
+      ...startedEvent(),
+      event_id: `order-${i}`,
+      data: { execution_id: `exec-${i}`, current_version: "1", target_version: "2" },
+    };
+    const res = await w.post(event);
+    accepted.push(...res.body.notifications.map((n) => n.id));
+  }
+  for (const id of accepted) expect((await w.settled(id, 30_000)).status).toBe("delivered");
+  const busy = t.slack.posts("#busy").filter((p) => p.status !== 503);
+  const executions = (posts: typeof busy) =>
+    posts.map((p) => /exec-(\d)/.exec(JSON.stringify(p.body))?.[1]).filter((x, i, all) => all.indexOf(x) === i);
+  expect(executions(busy)).toEqual(["0", "1", "2", "3", "4", "5"]);
+  expect(executions(t.slack.posts("#other"))).toEqual(["0", "1", "2", "3", "4", "5"]);
+  const all = t.slack.posts("#busy");
+  for (let i = 1; i < all.length; i++) {
+    expect((all[i]?.at as number) - (all[i - 1]?.at as number)).toBeGreaterThanOrEqual(INTERVAL_MS - 15);
+  }
+});
