@@ -1,0 +1,179 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { makeDeliver } from "../../functions/core/delivery";
+import { DeliveryError } from "../../functions/core/errors";
+import { eventSchema } from "../../functions/core/events";
+import type { IntegrationRecord, NotificationRecord, SlackSender } from "../../functions/core/ports";
+import { startedEvent } from "../fixtures/events";
+import { FakeDeliveryStore, RecordingCipher } from "../fixtures/fake-delivery-store";
+
+const SECRET = "xoxb-unit-SECRET";
+const integration: IntegrationRecord = {
+  workspace_id: "ws_1",
+  method: "bot_token",
+  channels: [{ name: "#a", conditions: [] }],
+  enabled: true,
+  conditions: [],
+  credential: { v: 1, key_id: "k", wrapped_key: "", iv: "", tag: "", ciphertext: "" },
+  credential_hint: "…CRET",
+  connection_id: "conn_1",
+  created_at: "t",
+  updated_at: "t",
+};
+const pending = (id: string, attempts = 0): NotificationRecord => ({
+  workspace_id: "ws_1",
+  id,
+  event_id: "evt-1",
+  type: "execution_started",
+  channel: "#a",
+  status: "pending",
+  attempts,
+  created_at: "t",
+  updated_at: "t",
+  connection_id: "conn_1",
+  dispatch_id: id,
+});
+
+/** A scripted sender: each post takes the next answer (an error to throw, or undefined for success). */
+class ScriptedSender implements SlackSender {
+  calls: { secret: string; channel: string }[] = [];
+  constructor(private readonly answers: (DeliveryError | undefined)[] = []) {}
+  async post(target: { secret: string; channel: string }) {
+    this.calls.push({ secret: target.secret, channel: target.channel });
+    const answer = this.answers.shift();
+    if (answer) throw answer;
+  }
+}
+
+let store: FakeDeliveryStore;
+let cipher: RecordingCipher;
+let sleeps: number[];
+let clock: number;
+let deadLetters: unknown[];
+
+function setup(sender: SlackSender, intervalMs = 0) {
+  return makeDeliver({
+    store,
+    cipher,
+    sender,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock += ms;
+    },
+    now: () => clock,
+    channelIntervalMs: intervalMs,
+    defaultDashboardUrl: "https://d/",
+    deadLetter: async (entry) => {
+      deadLetters.push(entry);
+    },
+  });
+}
+const ref = (id: string) => ({ workspace_id: "ws_1", notification_id: id });
+const plenty = () => 60_000;
+
+beforeEach(() => {
+  store = new FakeDeliveryStore();
+  store.integration = integration;
+  store.events.set("evt-1", {
+    workspace_id: "ws_1",
+    event_id: "evt-1",
+    payload_hash: "h",
+    event: eventSchema.parse(startedEvent()),
+    response: { event_id: "evt-1", notifications: [] },
+    created_at: "t",
+  });
+  cipher = new RecordingCipher(SECRET);
+  sleeps = [];
+  clock = 1_000_000;
+  deadLetters = [];
+});
+
+describe("delivering one notification", () => {
+  it("posts once, marks delivered, zeroes the credential", async () => {
+    store.notifications.set("n1", pending("n1"));
+    const sender = new ScriptedSender();
+    expect(await setup(sender)(ref("n1"), plenty)).toEqual({ status: "delivered", attempts: 1 });
+    expect(sender.calls).toEqual([{ secret: SECRET, channel: "#a" }]);
+    expect(store.notifications.get("n1")?.status).toBe("delivered");
+    expect(cipher.opened.every((b) => b.every((byte) => byte === 0))).toBe(true);
+  });
+
+  it("never posts a delivered notification again (redelivery)", async () => {
+    store.notifications.set("n1", { ...pending("n1"), status: "delivered" });
+    const sender = new ScriptedSender();
+    expect((await setup(sender)(ref("n1"), plenty)).status).toBe("skipped");
+    expect(sender.calls).toHaveLength(0);
+  });
+
+  it("retries retryable failures after 1 s then 2 s, then fails and dead-letters without the secret", async () => {
+    store.notifications.set("n1", pending("n1"));
+    const sender = new ScriptedSender([
+      new DeliveryError("http_503", true),
+      new DeliveryError("network_error", true),
+      new DeliveryError("http_502", true),
+    ]);
+    const result = await setup(sender)(ref("n1"), plenty);
+    expect(result).toEqual({ status: "failed", error: "http_502", attempts: 3, exhausted: true });
+    expect(sleeps).toEqual([1000, 2000]);
+    expect(store.notifications.get("n1")).toMatchObject({ status: "failed", error: "http_502", attempts: 3 });
+    expect(deadLetters).toEqual([
+      { workspace_id: "ws_1", notification_id: "n1", channel: "#a", error: "http_502", attempts: 3 },
+    ]);
+    expect(JSON.stringify(deadLetters)).not.toContain("SECRET");
+  });
+
+  it("fails at once on a permanent error, without dead-lettering", async () => {
+    store.notifications.set("n1", pending("n1"));
+    const sender = new ScriptedSender([new DeliveryError("channel_not_found", false)]);
+    expect(await setup(sender)(ref("n1"), plenty)).toMatchObject({
+      status: "failed",
+      error: "channel_not_found",
+      attempts: 1,
+    });
+    expect(sleeps).toEqual([]);
+    expect(deadLetters).toEqual([]);
+  });
+
+  it("waits Retry-After when it fits, hands the message back when it does not", async () => {
+    store.notifications.set("n1", pending("n1"));
+    const fits = new ScriptedSender([new DeliveryError("rate_limited", true, 4000)]);
+    expect((await setup(fits)(ref("n1"), plenty)).status).toBe("delivered");
+    expect(sleeps).toEqual([4000]);
+
+    store.notifications.set("n2", pending("n2"));
+    const long = new ScriptedSender([new DeliveryError("rate_limited", true, 120_000)]);
+    expect(await setup(long)(ref("n2"), plenty)).toEqual({
+      status: "requeue",
+      delayMs: 120_000,
+      error: "rate_limited",
+    });
+    expect(store.notifications.get("n2")).toMatchObject({ status: "pending", attempts: 1 });
+    // The redelivery continues with attempt 2 of 3.
+    expect(await setup(new ScriptedSender())(ref("n2"), plenty)).toEqual({ status: "delivered", attempts: 2 });
+  });
+
+  it("counts attempts on the record, so a crash-looping message still stops at three", async () => {
+    store.notifications.set("n1", pending("n1", 3));
+    const sender = new ScriptedSender();
+    expect(await setup(sender)(ref("n1"), plenty)).toMatchObject({ status: "failed", error: "attempts_exhausted" });
+    expect(sender.calls).toHaveLength(0);
+    expect(deadLetters).toHaveLength(1);
+  });
+
+  it("fails with not_connected when the integration is gone or was reconnected", async () => {
+    store.notifications.set("n1", pending("n1"));
+    store.integration = undefined;
+    const sender = new ScriptedSender();
+    expect(await setup(sender)(ref("n1"), plenty)).toMatchObject({ status: "failed", error: "not_connected" });
+    store.notifications.set("n2", pending("n2"));
+    store.integration = { ...integration, connection_id: "conn_2" };
+    expect(await setup(sender)(ref("n2"), plenty)).toMatchObject({ status: "failed", error: "not_connected" });
+    expect(sender.calls).toHaveLength(0);
+  });
+
+  it("keeps the channel interval after the previous post", async () => {
+    store.notifications.set("n1", pending("n1"));
+    store.posts.set("#a", clock - 300);
+    await setup(new ScriptedSender(), 1000)(ref("n1"), plenty);
+    expect(sleeps).toEqual([700]);
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../../functions/core/errors";
+import { type IntegrationSettings, isSlackWebhookUrl, planIntegrationUpdate } from "../../functions/core/integration";
+
+const codeOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof ApiError ? err.code : "not-an-api-error";
+  }
+  return "no-error";
+};
+
+describe("webhook URL (SSRF boundary)", () => {
+  it("accepts the canonical Slack form only", () => {
+    expect(isSlackWebhookUrl("https://hooks.slack.com/services/T0/B0/abc")).toBe(true);
+    for (const url of [
+      "https://hooks.slack.com.evil.example/services/T/B/x",
+      "https://user:pw@hooks.slack.com/services/T/B/x",
+      "https://hooks.slack.com@evil.example/services/T/B/x",
+      "https:\\\\hooks.slack.com/services/T/B/x",
+      "https://hooks.slack.com:443/services/T/B/x",
+      "https://hooks.slack.com/services/T/B/../../x",
+      "https://hooks.slack.com/services/T/%2F/x",
+      "https://hooks.slack.com/servicesX/T/B/x",
+      "http://hooks.slack.com/services/T/B/x",
+      "data:text/plain,hooks.slack.com/services/",
+      "https://[::1]/services/T/B/x",
+      "https://0x7f000001/services/T/B/x",
+    ]) {
+      expect(isSlackWebhookUrl(url), url).toBe(false);
+    }
+  });
+});
+
+describe("planning a PUT", () => {
+  const stored: IntegrationSettings = {
+    method: "bot_token",
+    channels: [{ name: "#a", conditions: [] }],
+    enabled: false,
+    conditions: [],
+  };
+
+  it("first connect: exactly one credential, defaults filled in", () => {
+    expect(codeOf(() => planIntegrationUpdate({}, undefined))).toBe("invalid_credentials");
+    expect(codeOf(() => planIntegrationUpdate({ bot_token: "xoxb-1", webhook_url: "x" }, undefined))).toBe(
+      "invalid_credentials",
+    );
+    expect(planIntegrationUpdate({ bot_token: "xoxb-1" }, undefined)).toEqual({
+      credential: { method: "bot_token", secret: "xoxb-1" },
+      settings: {
+        method: "bot_token",
+        channels: [{ name: "#general", conditions: [] }],
+        enabled: true,
+        conditions: [],
+      },
+    });
+  });
+
+  it("later PUTs keep what they do not carry", () => {
+    const plan = planIntegrationUpdate({ conditions: [{ key: "env", operator: "Exists" }] }, stored);
+    expect(plan.credential).toBeUndefined();
+    expect(plan.settings).toEqual({ ...stored, conditions: [{ key: "env", operator: "Exists" }] });
+  });
+
+  it("names the specific problem", () => {
+    expect(codeOf(() => planIntegrationUpdate({ bot_token: "xoxp-1" }, undefined))).toBe("invalid_bot_token");
+    expect(codeOf(() => planIntegrationUpdate({ user_token: "xoxb-1" }, undefined))).toBe("invalid_user_token");
+    expect(codeOf(() => planIntegrationUpdate({ webhook_url: "https://evil.example" }, undefined))).toBe(
+      "invalid_webhook_url",
+    );
+    expect(codeOf(() => planIntegrationUpdate({ channels: Array(21).fill("#a") }, stored))).toBe("too_many_channels");
+    expect(codeOf(() => planIntegrationUpdate({ channels: ["#a", "#a"] }, stored))).toBe("invalid_channel");
+    expect(codeOf(() => planIntegrationUpdate({ channel: "#a", channels: ["#b"] }, stored))).toBe("validation_error");
+    expect(codeOf(() => planIntegrationUpdate({ enabled: "yes" }, stored))).toBe("validation_error");
+    expect(codeOf(() => planIntegrationUpdate("text", stored))).toBe("validation_error");
+  });
+});
