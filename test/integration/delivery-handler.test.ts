@@ -1,0 +1,196 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { Context, SQSEvent } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { DynamoStore } from "../../functions/adapters/dynamo-store";
+import { EnvelopeCipher } from "../../functions/adapters/envelope-cipher";
+import { LocalKeyProvider } from "../../functions/adapters/local-key-provider";
+import { eventSchema } from "../../functions/core/events";
+import { newSortableId } from "../../functions/core/identity";
+import { ensureQueues, ensureTable, type LocalQueues } from "../../lib/local/resources";
+import { startedEvent } from "../fixtures/events";
+import { FakeSlack } from "../fixtures/fake-slack";
+
+let slack: FakeSlack;
+let store: DynamoStore;
+let queues: LocalQueues;
+let sqs: SQSClient;
+let handler: (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+const WS = "ws_handler";
+
+beforeAll(async () => {
+  slack = await new FakeSlack().start();
+  const suffix = Date.now().toString(36);
+  const dynamodb = new DynamoDBClient({ endpoint: inject("dynamodbEndpoint") });
+  sqs = new SQSClient({ endpoint: inject("sqsEndpoint") });
+  const table = `handler-${suffix}`;
+  await ensureTable(dynamodb, table);
+  queues = await ensureQueues(sqs, `handler-${suffix}`, 30);
+  const keyFile = join(mkdtempSync(join(tmpdir(), "handler-")), "master.key");
+  Object.assign(process.env, {
+    TABLE_NAME: table,
+    DYNAMODB_ENDPOINT: inject("dynamodbEndpoint"),
+    SQS_ENDPOINT: inject("sqsEndpoint"),
+    LOCAL_MASTER_KEY_FILE: keyFile,
+    DELIVERY_QUEUE_URL: queues.deliveryQueueUrl,
+    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
+    SLACK_API_URL: `${slack.url}/api/`,
+    SLACK_CHANNEL_INTERVAL_MS: "0",
+    POWERTOOLS_METRICS_DISABLED: "true",
+    POWERTOOLS_LOG_LEVEL: "ERROR",
+  });
+  ({ handler } = (await import("../../functions/delivery/handler")) as unknown as { handler: typeof handler });
+  store = new DynamoStore(dynamodb, table);
+  const cipher = new EnvelopeCipher(new LocalKeyProvider(keyFile));
+  await store.putIntegration({
+    workspace_id: WS,
+    method: "bot_token",
+    channels: [
+      { name: "#a", conditions: [] },
+      { name: "#b", conditions: [] },
+    ],
+    enabled: true,
+    conditions: [],
+    credential: await cipher.seal(Buffer.from("xoxb-handler-1"), WS),
+    credential_hint: "…er-1",
+    connection_id: "conn",
+    created_at: "t",
+    updated_at: "t",
+  });
+  const event = eventSchema.parse(startedEvent());
+  await store.acceptEvent(
+    {
+      workspace_id: WS,
+      event_id: "evt-h",
+      payload_hash: "h",
+      event: { ...event, event_id: "evt-h" },
+      response: { event_id: "evt-h", notifications: [] },
+      created_at: new Date().toISOString(),
+    },
+    [],
+  );
+});
+afterAll(async () => {
+  await slack.stop();
+  sqs.destroy();
+});
+
+async function enqueue(channel: string) {
+  const id = newSortableId("ntf");
+  const now = new Date().toISOString();
+  await store.putNotification({
+    workspace_id: WS,
+    id,
+    event_id: "evt-h",
+    type: "execution_started",
+    channel,
+    status: "pending",
+    attempts: 0,
+    created_at: now,
+    updated_at: now,
+    connection_id: "conn",
+    dispatch_id: id,
+  });
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queues.deliveryQueueUrl,
+      MessageBody: JSON.stringify({ workspace_id: WS, notification_id: id }),
+      MessageGroupId: `${WS}#${channel}`,
+      MessageDeduplicationId: id,
+    }),
+  );
+  return id;
+}
+
+async function receive(count: number): Promise<Message[]> {
+  const got: Message[] = [];
+  const until = Date.now() + 5000;
+  while (got.length < count && Date.now() < until) {
+    const out = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queues.deliveryQueueUrl,
+        MaxNumberOfMessages: 10,
+        MessageSystemAttributeNames: ["All"],
+      }),
+    );
+    got.push(...(out.Messages ?? []));
+  }
+  return got;
+}
+
+const asEvent = (messages: Message[]): SQSEvent => ({
+  Records: messages.map((m) => ({
+    messageId: m.MessageId as string,
+    receiptHandle: m.ReceiptHandle as string,
+    body: m.Body as string,
+    attributes: m.Attributes as unknown as SQSEvent["Records"][number]["attributes"],
+    messageAttributes: {},
+    md5OfBody: "",
+    eventSource: "aws:sqs",
+    eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:q.fifo",
+    awsRegion: "us-east-1",
+  })),
+});
+const contextWith = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs }) as Context;
+
+describe("delivery handler on fauxqs + DynamoDB Local", () => {
+  it("hands back a record whose Retry-After exceeds the time left, and the rest of its channel, keeping order", async () => {
+    const a1 = await enqueue("#a");
+    const b1 = await enqueue("#b");
+    slack.script("#a", { status: 429, headers: { "retry-after": "30" } });
+    const received = await receive(2);
+    const idOf = (m: Message) => JSON.parse(m.Body as string).notification_id as string;
+    const a1Message = received.find((m) => idOf(m) === a1) as Message;
+    const b1Message = received.find((m) => idOf(m) === b1) as Message;
+    // SQS FIFO may put a later message of the same group in the batch (the emulator holds one per group in flight).
+    const a2 = await enqueue("#a");
+    const a2Message: Message = {
+      MessageId: "m-a2",
+      ReceiptHandle: "r-a2",
+      Body: JSON.stringify({ workspace_id: WS, notification_id: a2 }),
+      Attributes: { MessageGroupId: `${WS}##a` },
+    };
+    const result = await handler(asEvent([a1Message, a2Message, b1Message]), contextWith(10_000));
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([a1Message.MessageId, "m-a2"].sort());
+    expect(await store.getNotification(WS, a1)).toMatchObject({ status: "pending", attempts: 1 });
+    expect(await store.getNotification(WS, a2)).toMatchObject({ status: "pending", attempts: 0 });
+    expect(await store.getNotification(WS, b1)).toMatchObject({ status: "delivered", attempts: 1 });
+    expect(slack.posts("#a")).toHaveLength(1);
+    await sqs.send(
+      new DeleteMessageCommand({ QueueUrl: queues.deliveryQueueUrl, ReceiptHandle: b1Message.ReceiptHandle }),
+    );
+    // The handed-back message stays hidden for Retry-After instead of coming straight back.
+    const soon = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queues.deliveryQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    expect((soon.Messages ?? []).map(idOf)).not.toContain(a1);
+  });
+
+  it("drops a malformed message instead of retrying it forever", async () => {
+    const result = await handler(
+      asEvent([{ MessageId: "m-bad", ReceiptHandle: "r", Body: '{"nope":true}', Attributes: { MessageGroupId: "g" } }]),
+      contextWith(10_000),
+    );
+    expect(result.batchItemFailures).toEqual([]);
+  });
+
+  it("a redelivered message for a delivered notification posts nothing", async () => {
+    const id = await enqueue("#b");
+    const [first] = await receive(1);
+    expect(first).toBeDefined();
+    const before = slack.posts("#b").length;
+    await handler(asEvent([first as Message]), contextWith(10_000));
+    await handler(asEvent([first as Message]), contextWith(10_000));
+    expect(slack.posts("#b").length).toBe(before + 1);
+    expect(await store.getNotification(WS, id)).toMatchObject({ status: "delivered", attempts: 1 });
+  });
+});

@@ -1,0 +1,135 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { DynamoStore } from "../../functions/adapters/dynamo-store";
+import { eventSchema } from "../../functions/core/events";
+import { newSortableId } from "../../functions/core/identity";
+import type { NotificationRecord } from "../../functions/core/ports";
+import { ensureTable } from "../../lib/local/resources";
+import { startedEvent } from "../fixtures/events";
+
+let store: DynamoStore;
+beforeAll(async () => {
+  const client = new DynamoDBClient({ endpoint: inject("dynamodbEndpoint") });
+  const table = `store-${Date.now().toString(36)}`;
+  await ensureTable(client, table);
+  store = new DynamoStore(client, table);
+});
+
+const now = () => new Date().toISOString();
+const notification = (ws: string, overrides: Partial<NotificationRecord> = {}): NotificationRecord => {
+  const id = newSortableId("ntf");
+  return {
+    workspace_id: ws,
+    id,
+    event_id: "e",
+    type: "execution_started",
+    channel: "#a",
+    status: "pending",
+    attempts: 0,
+    created_at: now(),
+    updated_at: now(),
+    connection_id: "c",
+    dispatch_id: id,
+    ...overrides,
+  };
+};
+
+describe("DynamoStore on DynamoDB Local", () => {
+  it("stores an event with its notifications once; a second accept returns the first", async () => {
+    const event = eventSchema.parse(startedEvent());
+    const record = {
+      workspace_id: "ws_s1",
+      event_id: event.event_id,
+      payload_hash: "h1",
+      event,
+      response: { event_id: event.event_id, notifications: [] },
+      created_at: now(),
+    };
+    const n = notification("ws_s1");
+    expect(await store.acceptEvent(record, [n])).toEqual({ stored: true });
+    const second = await store.acceptEvent({ ...record, payload_hash: "h2" }, [notification("ws_s1")]);
+    expect(second).toMatchObject({ stored: false, existing: { payload_hash: "h1" } });
+    const list = await store.listNotifications("ws_s1", { limit: 10 });
+    expect(list.items.map((i) => i.id)).toEqual([n.id]);
+  });
+
+  it("counts attempts only while pending and below the limit; finishes once", async () => {
+    const n = notification("ws_s2");
+    await store.putNotification(n);
+    expect((await store.startAttempt("ws_s2", n.id, 3))?.attempts).toBe(1);
+    expect((await store.startAttempt("ws_s2", n.id, 3))?.attempts).toBe(2);
+    expect((await store.startAttempt("ws_s2", n.id, 3))?.attempts).toBe(3);
+    expect(await store.startAttempt("ws_s2", n.id, 3)).toBeUndefined();
+    expect(await store.finish("ws_s2", n.id, { status: "failed", error: "http_503" })).toBe(true);
+    expect(await store.finish("ws_s2", n.id, { status: "delivered" })).toBe(false);
+    expect(await store.getNotification("ws_s2", n.id)).toMatchObject({
+      status: "failed",
+      error: "http_503",
+      attempts: 3,
+    });
+    const again = await store.requeue("ws_s2", n.id);
+    expect(again).toMatchObject({ status: "pending", attempts: 0 });
+    expect(again?.error).toBeUndefined();
+    expect(again?.dispatch_id).not.toBe(n.dispatch_id);
+    expect(await store.requeue("ws_s2", n.id)).toBeUndefined();
+  });
+
+  it("pages newest first through filters without losing or repeating items", async () => {
+    const ws = "ws_s3";
+    const made: NotificationRecord[] = [];
+    for (let i = 0; i < 25; i++) {
+      const n = notification(ws, {
+        status: i % 3 === 0 ? "failed" : "delivered",
+        type: i % 2 ? "scan_completed" : "execution_started",
+      });
+      made.push(n);
+      await store.putNotification(n);
+    }
+    const expected = made
+      .filter((n) => n.status === "failed")
+      .map((n) => n.id)
+      .reverse();
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listNotifications(ws, { status: "failed", limit: 3, cursor });
+      expect(page.items.length).toBeLessThanOrEqual(3);
+      seen.push(...page.items.map((i) => i.id));
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(expected);
+    const both = await store.listNotifications(ws, { status: "delivered", type: "scan_completed", limit: 100 });
+    expect(both.items.every((i) => i.status === "delivered" && i.type === "scan_completed")).toBe(true);
+    expect(both.items.length).toBe(made.filter((n) => n.status === "delivered" && n.type === "scan_completed").length);
+  });
+
+  it("a cursor cannot reach into another workspace", async () => {
+    await expect(
+      store.listNotifications("ws_s4", {
+        limit: 5,
+        cursor: Buffer.from(JSON.stringify({ sk: "TOKEN#x" })).toString("base64url"),
+      }),
+    ).rejects.toMatchObject({ code: "invalid_cursor" });
+    await expect(store.listNotifications("ws_s4", { limit: 5, cursor: "%%%" })).rejects.toMatchObject({
+      code: "invalid_cursor",
+    });
+  });
+
+  it("tokens: by hash, listed per workspace, deleted together", async () => {
+    const t = {
+      id: "tok_1",
+      name: "ci",
+      hash: "abc",
+      workspace_id: "ws_s5",
+      admin: false,
+      scopes: ["events:write"],
+      created_at: now(),
+    };
+    await store.putToken(t);
+    expect(await store.getTokenByHash("abc")).toMatchObject({ id: "tok_1", workspace_id: "ws_s5" });
+    expect((await store.listTokens("ws_s5")).map((x) => x.id)).toEqual(["tok_1"]);
+    expect(await store.deleteToken("ws_s5", "tok_1")).toBe(true);
+    expect(await store.getTokenByHash("abc")).toBeUndefined();
+    expect(await store.deleteToken("ws_s5", "tok_1")).toBe(false);
+  });
+});
