@@ -3,7 +3,7 @@
  * authorizer and delivery handlers are the Lambda entry points themselves.
  */
 import { join, resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { MissingJavaError, startDynamoDbLocal, startSqsEmulator } from "../lib/local/emulators";
 import { startLocalStack } from "../lib/local/stack";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 const urlWithSlash = z.url().transform((u) => (u.endsWith("/") ? u : `${u}/`));
 

@@ -1,7 +1,7 @@
 import middy from "@middy/core";
 import httpRouterHandler, { type Route } from "@middy/http-router";
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import type { Config } from "../adapters/config";
 import type { DynamoStore } from "../adapters/dynamo-store";
 import { flushMetrics, metrics } from "../adapters/observability";

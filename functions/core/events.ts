@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { riskLevel, type Severity } from "./severity";
 
 const version = z.string().min(1).max(64);

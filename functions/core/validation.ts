@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { badRequest } from "./errors";
 
 /** Parses `input` with `schema`, or throws a 400 `validation_error` listing every problem with its JSON path. */

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambda-powertools/batch";
 import { ChangeMessageVisibilityCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { loadConfig } from "../adapters/config";
 import { countFailure, flushMetrics, logger, metrics } from "../adapters/observability";
 import { cipherFrom, senderFrom, sqsFrom, storeFrom } from "../adapters/runtime";

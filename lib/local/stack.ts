@@ -34,12 +34,19 @@ export interface LocalStack {
 /** Mirrors the delivery function's settings in the stack: 60 s timeout, visibility 6x that, batches of 10. */
 const DELIVERY_TIMEOUT_MS = 60_000;
 const DELIVERY_CONCURRENCY = 4;
+let started = false;
 
 /**
  * The whole pipeline on emulators, running the same handler modules as Lambda: HTTP server (API Gateway + the
  * authorizer), table stream → pump (the pipe) → FIFO queue → poller (the event source mapping) → delivery handler.
  */
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
+  if (started) {
+    throw new Error(
+      "One local stack per process: the handlers read their configuration once, at import, as on Lambda.",
+    );
+  }
+  started = true;
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const dynamodb = new DynamoDBClient({ endpoint: opts.dynamodbEndpoint });

@@ -1,0 +1,230 @@
+/**
+ * `npm run bench`: the figures the README quotes, measured on this machine.
+ *  1. `npm start` time to ready (fresh DATA_DIR).
+ *  2. Accept-to-Slack latency for a burst of 100 events through the local stack (API → DynamoDB Local → stream pump
+ *     → fauxqs FIFO → delivery handler → fake Slack), p50/p99, with the default 1 s channel interval over 10
+ *     channels, and with no interval on one channel (pipeline overhead alone). Also the API's accept latency.
+ *  3. Each Lambda bundle's size and cold import time.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startDynamoDbLocal, startSqsEmulator } from "../lib/local/emulators";
+import { startLocalStack } from "../lib/local/stack";
+import { FakeSlack } from "../test/fixtures/fake-slack";
+import { measureBundles } from "./bundles";
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
+};
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+
+async function timeToReady(): Promise<number> {
+  const [port, dynamoPort] = [await freePort(), await freePort()];
+  const started = Date.now();
+  const child = spawn(process.execPath, ["--import", "tsx", "bin/local.ts"], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DYNAMODB_PORT: String(dynamoPort),
+      DATA_DIR: mkdtempSync(join(tmpdir(), "bench-start-")),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("npm start was not ready within 60 s")), 60_000);
+      child.stdout.on("data", (d: Buffer) => {
+        if (d.toString().includes("is running")) {
+          clearTimeout(timer);
+          resolve(Date.now() - started);
+        }
+      });
+      child.once("exit", (code) => reject(new Error(`npm start exited with ${code}`)));
+    });
+  } finally {
+    child.removeAllListeners("exit");
+    child.kill("SIGINT");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+async function burst(
+  label: string,
+  intervalMs: number,
+  channels: number,
+  dynamodbEndpoint: string,
+  sqsEndpoint: string,
+) {
+  const slack = await new FakeSlack().start();
+  const suffix = Date.now().toString(36);
+  const stack = await startLocalStack({
+    dynamodbEndpoint,
+    sqsEndpoint,
+    port: 0,
+    dataDir: mkdtempSync(join(tmpdir(), "bench-")),
+    tableName: `bench-${suffix}`,
+    queuePrefix: `bench-${suffix}`,
+    env: {
+      SLACK_API_URL: `${slack.url}/api/`,
+      SLACK_WEBHOOK_ORIGIN: slack.url,
+      SLACK_CHANNEL_INTERVAL_MS: String(intervalMs),
+    },
+    log: () => {},
+  });
+  const call = async (method: string, path: string, token: string, body: unknown) => {
+    const res = await fetch(`${stack.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const ws = await call("POST", "/v1/workspaces", stack.adminToken, { name: "bench" });
+  if (typeof ws.token !== "string") throw new Error(`workspace not created: ${JSON.stringify(ws)}`);
+  const base = `/v1/workspaces/${ws.workspace_id}`;
+  const token = ws.token as string;
+  const names = Array.from({ length: channels }, (_, i) => `#bench-${i}`);
+  await call("PUT", `${base}/integrations/slack`, token, {
+    bot_token: "xoxb-bench-1",
+    channels: names.map((name, i) => ({ name, conditions: [{ key: "shard", operator: "In", values: [String(i)] }] })),
+  });
+
+  const acceptedAt = new Map<string, number>();
+  const acceptMs: number[] = [];
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: 100 }, async (_, i) => {
+      const t0 = Date.now();
+      const res = await call("POST", `${base}/events`, token, {
+        event_id: `bench-${i}`,
+        type: "scan_completed",
+        cluster: { name: `cluster-${i}` },
+        labels: { shard: String(i % channels) },
+        data: { risk_score: i % 100, current_version: "1.29", target_version: "1.30" },
+      });
+      acceptMs.push(Date.now() - t0);
+      if ((res.notifications as unknown[] | undefined)?.length !== 1)
+        throw new Error(`event ${i} not accepted: ${JSON.stringify(res)}`);
+      acceptedAt.set(`cluster-${i}`, Date.now());
+    }),
+  );
+  const deadline = Date.now() + 300_000;
+  while (slack.requests.length < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const latencies = slack.requests.map((r) => {
+    const cluster = /cluster-\d+/.exec(String(r.body.text))?.[0] ?? "";
+    return r.at - (acceptedAt.get(cluster) ?? r.at);
+  });
+  const total = Date.now() - started;
+  await stack.stop();
+  await slack.stop();
+  return {
+    label,
+    delivered: slack.requests.length,
+    p50: pct(latencies, 50),
+    p99: pct(latencies, 99),
+    acceptP50: pct(acceptMs, 50),
+    acceptP99: pct(acceptMs, 99),
+    totalMs: total,
+  };
+}
+
+type BurstResult = Awaited<ReturnType<typeof burst>>;
+function burstInChild(
+  label: string,
+  intervalMs: number,
+  channels: number,
+  dynamodbEndpoint: string,
+  sqsEndpoint: string,
+) {
+  return new Promise<BurstResult>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "bench/run.ts",
+        "--burst",
+        JSON.stringify([label, intervalMs, channels, dynamodbEndpoint, sqsEndpoint]),
+      ],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1" },
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once("exit", (code) => {
+      const line = out.split("\n").find((l) => l.startsWith("BURST "));
+      if (code !== 0 || !line) reject(new Error(`burst "${label}" failed (exit ${code})`));
+      else resolve(JSON.parse(line.slice(6)) as BurstResult);
+    });
+  });
+}
+
+async function main() {
+  const burstArgs = process.argv.indexOf("--burst");
+  if (burstArgs > 0) {
+    const [label, intervalMs, channels, dynamodbEndpoint, sqsEndpoint] = JSON.parse(
+      process.argv[burstArgs + 1] ?? "[]",
+    );
+    console.log(`BURST ${JSON.stringify(await burst(label, intervalMs, channels, dynamodbEndpoint, sqsEndpoint))}`);
+    return;
+  }
+  console.log("measuring npm start time to ready…");
+  const readyMs = await timeToReady();
+  console.log(`npm start ready in ${(readyMs / 1000).toFixed(1)} s (fresh DATA_DIR, includes tsx start-up)`);
+
+  const dynamodb = await startDynamoDbLocal({ port: await freePort() });
+  const sqs = await startSqsEmulator({ port: 0 });
+  try {
+    const runs = [
+      await burstInChild(
+        "100 events, 10 channels, SLACK_CHANNEL_INTERVAL_MS=1000",
+        1000,
+        10,
+        dynamodb.endpoint,
+        sqs.endpoint,
+      ),
+      await burstInChild("100 events, 1 channel, SLACK_CHANNEL_INTERVAL_MS=0", 0, 1, dynamodb.endpoint, sqs.endpoint),
+    ];
+    console.log(
+      "\n| burst | delivered | accept p50 / p99 (ms) | accept-to-Slack p50 / p99 (ms) | all delivered after (ms) |",
+    );
+    console.log("|---|---|---|---|---|");
+    for (const r of runs)
+      console.log(
+        `| ${r.label} | ${r.delivered}/100 | ${r.acceptP50} / ${r.acceptP99} | ${r.p50} / ${r.p99} | ${r.totalMs} |`,
+      );
+  } finally {
+    await sqs.stop();
+    await dynamodb.stop();
+  }
+
+  console.log("\n| function | bundle (KiB) | gzip (KiB) | cold import (ms, median of 5) |");
+  console.log("|---|---|---|---|");
+  for (const b of await measureBundles()) {
+    console.log(
+      `| ${b.name} | ${(b.bytes / 1024).toFixed(0)} | ${(b.gzipBytes / 1024).toFixed(0)} | ${b.coldImportMs.toFixed(0)} |`,
+    );
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
