@@ -25,12 +25,16 @@ const { PORT, ADMIN_TOKEN, DATA_DIR, DYNAMODB_PORT, SQS_PORT } = env.data;
 const dataDir = resolve(DATA_DIR);
 const log = (line: string) => console.log(`[local] ${line}`);
 
+/** Emulators started so far, stopped on the way out whether start-up finished or not (DynamoDB Local is a child JVM). */
+const cleanups: (() => Promise<void>)[] = [];
+const stopEmulators = () => Promise.allSettled(cleanups.splice(0).map((stop) => stop()));
+
 async function main() {
   log(`starting DynamoDB Local on port ${DYNAMODB_PORT} (data in ${join(dataDir, "dynamodb")}) and the SQS emulator…`);
-  const [dynamodb, sqs] = await Promise.all([
-    startDynamoDbLocal({ port: DYNAMODB_PORT, dbPath: join(dataDir, "dynamodb") }),
-    startSqsEmulator({ port: SQS_PORT }),
-  ]);
+  const sqs = await startSqsEmulator({ port: SQS_PORT });
+  cleanups.push(() => sqs.stop());
+  const dynamodb = await startDynamoDbLocal({ port: DYNAMODB_PORT, dbPath: join(dataDir, "dynamodb") });
+  cleanups.push(() => dynamodb.stop());
   const stack = await startLocalStack({
     dynamodbEndpoint: dynamodb.endpoint,
     sqsEndpoint: sqs.endpoint,
@@ -57,12 +61,12 @@ Try it (copy and paste):
   ADMIN=${stack.adminToken}
   WS=$(curl -s -X POST ${u}/v1/workspaces -H "authorization: Bearer $ADMIN" -H 'content-type: application/json' -d '{"name":"platform"}')
   echo "$WS"; TOKEN=$(echo "$WS" | node -pe 'JSON.parse(require("fs").readFileSync(0)).token'); W=$(echo "$WS" | node -pe 'JSON.parse(require("fs").readFileSync(0)).workspace_id')
-  curl -s -X PUT ${u}/v1/workspaces/$W/integrations/slack -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+  curl -s -w '\\n' -X PUT ${u}/v1/workspaces/$W/integrations/slack -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
     -d '{"bot_token":"xoxb-your-bot-token","channels":["#upgrades"]}'
-  curl -s -X POST ${u}/v1/workspaces/$W/integrations/slack/test -H "authorization: Bearer $TOKEN"
-  curl -s -X POST ${u}/v1/workspaces/$W/events -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+  curl -s -w '\\n' -X POST ${u}/v1/workspaces/$W/integrations/slack/test -H "authorization: Bearer $TOKEN"
+  curl -s -w '\\n' -X POST ${u}/v1/workspaces/$W/events -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
     -d '{"event_id":"evt-1","type":"scan_completed","cluster":{"name":"prod-eu-1"},"data":{"risk_score":85,"current_version":"1.29","target_version":"1.30"}}'
-  curl -s ${u}/v1/workspaces/$W/notifications -H "authorization: Bearer $TOKEN"
+  curl -s -w '\\n' ${u}/v1/workspaces/$W/notifications -H "authorization: Bearer $TOKEN"
 
 Ctrl-C stops everything.
 `);
@@ -78,7 +82,7 @@ Ctrl-C stops everything.
     }, 90_000);
     force.unref();
     await stack.stop();
-    await Promise.all([sqs.stop(), dynamodb.stop()]);
+    await stopEmulators();
     log("stopped");
     process.exit(0);
   };
@@ -86,8 +90,13 @@ Ctrl-C stops everything.
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   if (err instanceof MissingJavaError) console.error(`\n${err.message}\n`);
-  else console.error(`[local] could not start: ${err instanceof Error ? err.message : String(err)}`);
+  else if ((err as { code?: string }).code === "EADDRINUSE") {
+    console.error(
+      `[local] could not start: port ${PORT} is in use. Stop what uses it or set PORT, e.g. PORT=3001 npm start`,
+    );
+  } else console.error(`[local] could not start: ${err instanceof Error ? err.message : String(err)}`);
+  await stopEmulators();
   process.exit(1);
 });

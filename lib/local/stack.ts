@@ -80,6 +80,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
   const onError = (what: string) => (err: unknown) =>
     opts.log(`${what}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+  // The port is taken first: a busy port fails start-up before anything runs in the background.
+  const http = await startHttpServer({
+    port: opts.port,
+    api: (event, context) => api(event, context),
+    authorizer: (event) => authorizer(event),
+    publicPaths: ["/health"],
+    onError: onError("http"),
+  });
   const pump = startStreamPump({
     dynamodbEndpoint: opts.dynamodbEndpoint,
     streamArn,
@@ -96,13 +104,6 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     batchSize: 10,
     functionTimeoutMs: DELIVERY_TIMEOUT_MS,
     onError: onError("delivery poller"),
-  });
-  const http = await startHttpServer({
-    port: opts.port,
-    api: (event, context) => api(event, context),
-    authorizer: (event) => authorizer(event),
-    publicPaths: ["/health"],
-    onError: onError("http"),
   });
 
   return {
