@@ -88,6 +88,11 @@ export function formatDuration(totalSeconds: number): string {
   return s >= 60 && s % 60 === 0 ? parts.slice(0, -1).join(" ") : parts.join(" ");
 }
 
+const versionFields = (d: { current_version: string; target_version: string }) => [
+  field("Current version", d.current_version),
+  field("Target version", d.target_version),
+];
+
 const riskText = (score: number) => `${score} / 100 (${LABELS[riskLevel(score)]})`;
 
 interface Frame {
@@ -95,7 +100,7 @@ interface Frame {
   header: string;
   fallback: string;
   fields: Text[];
-  sections: (Block | undefined)[];
+  sections?: (Block | undefined)[];
   dashboardUrl: string;
   footer: string;
 }
@@ -104,7 +109,7 @@ function assemble(f: Frame): SlackMessage {
   const blocks: Block[] = [
     { type: "header", text: { type: "plain_text", text: truncate(f.header, LIMITS.header), emoji: true } },
     { type: "section", fields: f.fields.slice(0, LIMITS.fields) },
-    ...f.sections.filter((b): b is Block => b !== undefined),
+    ...(f.sections ?? []).filter((b): b is Block => b !== undefined),
     { type: "divider" },
     {
       type: "actions",
@@ -157,8 +162,7 @@ export function renderEvent(event: UpgradeEvent, opts: RenderOptions): SlackMess
         fields: [
           clusterField,
           field("Risk score", riskText(d.risk_score)),
-          field("Current version", d.current_version),
-          field("Target version", d.target_version),
+          ...versionFields(d),
           field("Deprecated APIs", String(apis.length)),
           field("Addon conflicts", String(addons.length)),
         ],
@@ -191,11 +195,9 @@ export function renderEvent(event: UpgradeEvent, opts: RenderOptions): SlackMess
         fields: [
           clusterField,
           field("Risk score", riskText(d.risk_score)),
-          field("Current version", d.current_version),
-          field("Target version", d.target_version),
+          ...versionFields(d),
           field("Maintenance window", `${w.start} – ${w.end}${w.timezone ? ` (${w.timezone})` : ""}`),
         ],
-        sections: [],
       });
     }
     case "execution_started": {
@@ -204,13 +206,7 @@ export function renderEvent(event: UpgradeEvent, opts: RenderOptions): SlackMess
         ...common,
         color: SEVERITY_COLORS.info,
         fallback: fallbackFor(),
-        fields: [
-          clusterField,
-          field("Execution", d.execution_id),
-          field("Current version", d.current_version),
-          field("Target version", d.target_version),
-        ],
-        sections: [],
+        fields: [clusterField, field("Execution", d.execution_id), ...versionFields(d)],
       });
     }
     case "execution_completed": {
@@ -227,7 +223,6 @@ export function renderEvent(event: UpgradeEvent, opts: RenderOptions): SlackMess
           field("Rollback status", d.rollback_status),
           field("Confidence score", `${d.confidence_score} / 100`),
         ],
-        sections: [],
       });
     }
     case "execution_failed": {
@@ -239,8 +234,7 @@ export function renderEvent(event: UpgradeEvent, opts: RenderOptions): SlackMess
         fields: [
           clusterField,
           field("Execution", d.execution_id),
-          field("Current version", d.current_version),
-          field("Target version", d.target_version),
+          ...versionFields(d),
           field("Failure reason", d.failure_reason),
           field("Rollback status", d.rollback_status),
         ],
