@@ -3,13 +3,16 @@
  * filter and mapping to DynamoDB Local's stream.
  */
 
-/** Inserts of pending notifications, and manual retries (failed → pending). Attempt counting (pending → pending) is not. */
+/**
+ * Inserts of pending notifications, and retries through the API (failed → pending, requeued_by api). Attempt counting
+ * (pending → pending) is not forwarded, nor an operator's redrive, which moves the dead-lettered message itself.
+ */
 export const PIPE_FILTERS = [
   { eventName: ["INSERT"], dynamodb: { NewImage: { kind: { S: ["notification"] }, status: { S: ["pending"] } } } },
   {
     eventName: ["MODIFY"],
     dynamodb: {
-      NewImage: { kind: { S: ["notification"] }, status: { S: ["pending"] } },
+      NewImage: { kind: { S: ["notification"] }, status: { S: ["pending"] }, requeued_by: { S: ["api"] } },
       OldImage: { status: { S: ["failed"] } },
     },
   },

@@ -52,7 +52,7 @@ export interface ListQuery {
 
 const strip = <T extends Record<string, unknown>>(item: Record<string, unknown> | undefined): T | undefined => {
   if (!item) return undefined;
-  const { pk: _pk, sk: _sk, kind: _kind, expires_at: _ttl, delivery_group: _group, ...rest } = item;
+  const { pk: _pk, sk: _sk, kind: _kind, expires_at: _ttl, delivery_group: _group, requeued_by: _by, ...rest } = item;
   return rest as T;
 };
 
@@ -368,21 +368,29 @@ export class DynamoStore implements DeliveryStore {
     }
   }
 
-  /** failed → pending with a fresh attempt budget; the stream then queues it again. */
-  async requeue(workspaceId: string, id: string): Promise<NotificationRecord | undefined> {
+  /**
+   * failed → pending with a fresh attempt budget. `api` (the retry route): the pipe sees the change and queues it
+   * again. `redrive` (the operator CLI): the dead-lettered message itself is moved back, so the pipe ignores it.
+   */
+  async requeue(
+    workspaceId: string,
+    id: string,
+    by: "api" | "redrive" = "api",
+  ): Promise<NotificationRecord | undefined> {
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: K.notification(workspaceId, id),
           UpdateExpression:
-            "SET #status = :pending, attempts = :zero, updated_at = :now, dispatch_id = :d REMOVE #error, delivered_at",
+            "SET #status = :pending, attempts = :zero, updated_at = :now, dispatch_id = :d, requeued_by = :by REMOVE #error, delivered_at",
           ConditionExpression: "#status = :failed",
           ExpressionAttributeNames: { "#status": "status", "#error": "error" },
           ExpressionAttributeValues: {
             ":pending": "pending",
             ":failed": "failed",
             ":zero": 0,
+            ":by": by,
             ":now": new Date().toISOString(),
             ":d": `${id}.${Date.now()}`,
           },

@@ -13,9 +13,13 @@ export function flushMetrics(): void {
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }
 
-/** Failures counted by Slack's (or our) error code, as a dimension, so one alarm can watch them all. */
+/**
+ * A failed notification: counted in total (the failure-ratio alarm) and by Slack's (or our) error code as a
+ * dimension (the dashboard and investigations).
+ */
 export function countFailure(code: string): void {
+  metrics.addMetric("NotificationsFailed", "Count", 1);
   const single = metrics.singleMetric();
   single.addDimension("ErrorCode", code);
-  single.addMetric("NotificationsFailed", "Count", 1);
+  single.addMetric("NotificationsFailedByCode", "Count", 1);
 }

@@ -1,0 +1,71 @@
+import { fileURLToPath } from "node:url";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Architecture, LoggingFormat, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import type { StageConfig } from "../stage-config";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface ServiceFunctionProps {
+  stage: StageConfig;
+  /** `api`, `authorizer` or `delivery`: the folder under functions/ holding handler.ts. */
+  entry: string;
+  description: string;
+  timeout: Duration;
+  memorySize?: number;
+  reservedConcurrentExecutions?: number;
+  environment?: Record<string, string>;
+}
+
+/**
+ * Every Lambda of the service: Node.js 22 on arm64, bundled by the local esbuild (never Docker) as minified ESM with
+ * source maps, its own log group with the stage's retention, Powertools settings and X-Ray tracing.
+ */
+export class ServiceFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, "Logs", {
+      retention: props.stage.logRetention,
+      removalPolicy: props.stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.fn = new NodejsFunction(this, "Function", {
+      entry: `${root}functions/${props.entry}/handler.ts`,
+      handler: "handler",
+      projectRoot: root,
+      depsLockFilePath: `${root}package-lock.json`,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      description: props.description,
+      timeout: props.timeout,
+      memorySize: props.memorySize ?? 512,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      tracing: Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      environment: {
+        NODE_OPTIONS: "--enable-source-maps",
+        POWERTOOLS_SERVICE_NAME: `medulla-slack-notifier-${props.stage.name}`,
+        POWERTOOLS_METRICS_NAMESPACE: "MedullaSlackNotifier",
+        POWERTOOLS_LOG_LEVEL: props.stage.logLevel,
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: "node22",
+        minify: true,
+        sourceMap: true,
+        keepNames: true,
+        mainFields: ["module", "main"],
+        // The SDK is bundled, not taken from the runtime: the version we test is the version we run.
+        externalModules: [],
+        forceDockerBundling: false,
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+    });
+  }
+}

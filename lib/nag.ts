@@ -1,0 +1,46 @@
+import { Validations } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import type { Construct } from "constructs";
+import type { StatefulStack } from "./stateful-stack";
+import type { StatelessStack } from "./stateless-stack";
+
+/** Runs cdk-nag's AwsSolutions pack over the app at synthesis; an unacknowledged finding fails `cdk synth`. */
+export function applyNag(app: Construct): void {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+}
+
+/** Each accepted finding on the narrowest construct that raises it, with its reason next to it. */
+export function acknowledgeAcceptedFindings(stateful: StatefulStack, stateless: StatelessStack): void {
+  const ack = (scope: Construct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
+  ack(
+    stateful.pipeDeadLetterQueue,
+    "AwsSolutions-SQS3",
+    "It is the pipe's dead-letter queue; a DLQ of a DLQ adds nothing.",
+  );
+  const kmsWildcard =
+    "CDK's encrypt grants on the stage's one data key (table, queues at rest): GenerateDataKey*/ReEncrypt* on that key only.";
+  ack(stateless, "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", kmsWildcard);
+  ack(stateless, "AwsSolutions-IAM5[Action::kms:ReEncrypt*]", kmsWildcard);
+  ack(
+    stateless,
+    "AwsSolutions-IAM5[Resource::*]",
+    "X-Ray PutTraceSegments and the pipe's logs:DescribeLogGroups accept no resource ARN.",
+  );
+  for (const f of [stateless.apiFunction, stateless.authorizerFunction, stateless.deliveryFunction]) {
+    ack(
+      f,
+      "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+      "Lets the function write its own logs only; CDK attaches it to every Lambda role.",
+    );
+    ack(
+      f,
+      "AwsSolutions-L1",
+      "Pinned to nodejs22.x on purpose: the runtime the service is built and tested for; moving is a deliberate change.",
+    );
+  }
+  ack(
+    stateless.api,
+    "AwsSolutions-APIG4",
+    "Only GET /health and $default (which answers the contract's 404/405) are open; every contract route has the token authorizer.",
+  );
+}

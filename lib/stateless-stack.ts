@@ -1,0 +1,207 @@
+import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import { LogGroup } from "aws-cdk-lib/aws-logs";
+import { CfnPipe } from "aws-cdk-lib/aws-pipes";
+import type { Construct } from "constructs";
+import { PIPE_FILTERS, PIPE_TARGET } from "./pipe-definition";
+import { Monitoring } from "./constructs/monitoring";
+import { ServiceFunction } from "./constructs/service-function";
+import { DELIVERY_TIMEOUT, type StatefulStack } from "./stateful-stack";
+import type { StageConfig } from "./stage-config";
+
+export interface StatelessStackProps extends StackProps {
+  stage: StageConfig;
+  stateful: StatefulStack;
+}
+
+/** The contract's routes behind the token authorizer; `/health` and `$default` go to the same function without it. */
+export const API_ROUTES: [HttpMethod, string][] = [
+  [HttpMethod.POST, "/v1/workspaces"],
+  [HttpMethod.POST, "/v1/workspaces/{ws}/tokens"],
+  [HttpMethod.GET, "/v1/workspaces/{ws}/tokens"],
+  [HttpMethod.DELETE, "/v1/workspaces/{ws}/tokens/{id}"],
+  [HttpMethod.PUT, "/v1/workspaces/{ws}/integrations/slack"],
+  [HttpMethod.GET, "/v1/workspaces/{ws}/integrations/slack"],
+  [HttpMethod.DELETE, "/v1/workspaces/{ws}/integrations/slack"],
+  [HttpMethod.POST, "/v1/workspaces/{ws}/integrations/slack/test"],
+  [HttpMethod.POST, "/v1/workspaces/{ws}/events"],
+  [HttpMethod.POST, "/v1/workspaces/{ws}/events/preview"],
+  [HttpMethod.GET, "/v1/workspaces/{ws}/notifications"],
+  [HttpMethod.GET, "/v1/workspaces/{ws}/notifications/{id}"],
+  [HttpMethod.POST, "/v1/workspaces/{ws}/notifications/{id}/retry"],
+];
+
+/** What can be replaced at will: the API, the functions, the pipe and the monitoring. */
+export class StatelessStack extends Stack {
+  readonly api: HttpApi;
+  readonly apiFunction: ServiceFunction;
+  readonly authorizerFunction: ServiceFunction;
+  readonly deliveryFunction: ServiceFunction;
+  readonly pipe: CfnPipe;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { stage, stateful } = props;
+    const { table, dataKey, credentialKey, deliveryQueue, deadLetterQueue, pipeDeadLetterQueue } = stateful;
+    const common = {
+      TABLE_NAME: table.tableName,
+      DASHBOARD_URL: stage.dashboardUrl,
+      NOTIFICATION_RETENTION_DAYS: String(stage.notificationRetentionDays),
+    };
+
+    this.authorizerFunction = new ServiceFunction(this, "Authorizer", {
+      stage,
+      entry: "authorizer",
+      description: "Resolves bearer tokens (by hash) to a workspace and scopes",
+      timeout: Duration.seconds(5),
+      memorySize: 256,
+      environment: common,
+    });
+    this.apiFunction = new ServiceFunction(this, "Api", {
+      stage,
+      entry: "api",
+      description: "Every route of the HTTP API",
+      timeout: Duration.seconds(29),
+      environment: { ...common, KMS_KEY_ID: credentialKey.keyArn },
+    });
+    this.deliveryFunction = new ServiceFunction(this, "Delivery", {
+      stage,
+      entry: "delivery",
+      description: "Renders Block Kit and posts to Slack, with retries, from the FIFO delivery queue",
+      timeout: DELIVERY_TIMEOUT,
+      reservedConcurrentExecutions: stage.deliveryReservedConcurrency,
+      environment: {
+        ...common,
+        KMS_KEY_ID: credentialKey.keyArn,
+        DELIVERY_QUEUE_URL: deliveryQueue.queueUrl,
+        DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
+      },
+    });
+
+    // Least privilege: each function gets exactly the item actions its code performs.
+    table.grant(this.authorizerFunction.fn, "dynamodb:GetItem");
+    table.grant(
+      this.apiFunction.fn,
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:Query",
+      "dynamodb:ConditionCheckItem",
+    );
+    table.grant(this.deliveryFunction.fn, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
+    dataKey.grantDecrypt(this.authorizerFunction.fn);
+    dataKey.grantEncryptDecrypt(this.apiFunction.fn);
+    dataKey.grantEncryptDecrypt(this.deliveryFunction.fn);
+    // The credential key: the API wraps (and the test route unwraps), delivery only unwraps, nobody else touches it.
+    credentialKey.grant(this.apiFunction.fn, "kms:GenerateDataKey", "kms:Decrypt");
+    credentialKey.grant(this.deliveryFunction.fn, "kms:Decrypt");
+    deadLetterQueue.grantSendMessages(this.deliveryFunction.fn);
+    this.deliveryFunction.fn.addEventSource(
+      new SqsEventSource(deliveryQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: stage.deliveryMaxConcurrency,
+      }),
+    );
+
+    this.api = this.createApi(stage);
+    this.pipe = this.createPipe(stage, stateful);
+
+    new Monitoring(this, "Monitoring", {
+      stage,
+      api: this.api,
+      functions: [this.apiFunction, this.authorizerFunction, this.deliveryFunction],
+      deliveryFunction: this.deliveryFunction,
+      deliveryQueue,
+      deadLetterQueue,
+      pipeDeadLetterQueue,
+      topicKey: dataKey,
+    });
+
+    new CfnOutput(this, "ApiUrl", { value: this.api.apiEndpoint, description: "Base URL of the HTTP API" });
+    new CfnOutput(this, "TableName", { value: table.tableName });
+    new CfnOutput(this, "DeliveryQueueUrl", { value: deliveryQueue.queueUrl });
+    new CfnOutput(this, "DeadLetterQueueUrl", { value: deadLetterQueue.queueUrl });
+    new CfnOutput(this, "DeadLetterQueueArn", { value: deadLetterQueue.queueArn });
+    new CfnOutput(this, "DeliveryQueueArn", { value: deliveryQueue.queueArn });
+  }
+
+  private createApi(stage: StageConfig): HttpApi {
+    const integration = new HttpLambdaIntegration("Api", this.apiFunction.fn);
+    const api = new HttpApi(this, "HttpApi", {
+      description: `medulla-slack-notifier ${stage.name}`,
+      // The $default route, unauthenticated: unknown routes get the contract's 404/405 bodies from the function.
+      defaultIntegration: integration,
+      createDefaultStage: false,
+      corsPreflight: stage.corsAllowedOrigins.length
+        ? {
+            allowOrigins: stage.corsAllowedOrigins,
+            allowHeaders: ["authorization", "content-type"],
+            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
+          }
+        : undefined,
+    });
+    const accessLogs = new LogGroup(this, "ApiAccessLogs", { retention: stage.logRetention });
+    new HttpStage(this, "DefaultStage", {
+      httpApi: api,
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: stage.apiThrottle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+    const authorizer = new HttpLambdaAuthorizer("TokenAuthorizer", this.authorizerFunction.fn, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ["$request.header.Authorization"],
+      resultsCacheTtl: Duration.seconds(stage.authorizerCacheSeconds),
+    });
+    for (const [method, path] of API_ROUTES) api.addRoutes({ path, methods: [method], integration, authorizer });
+    api.addRoutes({ path: "/health", methods: [HttpMethod.GET], integration });
+    return api;
+  }
+
+  private createPipe(stage: StageConfig, stateful: StatefulStack): CfnPipe {
+    const { table, dataKey, deliveryQueue, pipeDeadLetterQueue } = stateful;
+    const role = new Role(this, "PipeRole", { assumedBy: new ServicePrincipal("pipes.amazonaws.com") });
+    table.grantStreamRead(role);
+    deliveryQueue.grantSendMessages(role);
+    pipeDeadLetterQueue.grantSendMessages(role);
+    dataKey.grantDecrypt(role);
+    const logs = new LogGroup(this, "PipeLogs", { retention: stage.logRetention });
+    logs.grantWrite(role);
+    role.addToPolicy(new PolicyStatement({ actions: ["logs:DescribeLogGroups"], resources: ["*"] }));
+    return new CfnPipe(this, "StreamToQueue", {
+      description: "Pending notifications from the table stream to the FIFO delivery queue",
+      roleArn: role.roleArn,
+      source: table.tableStreamArn as string,
+      sourceParameters: {
+        dynamoDbStreamParameters: {
+          startingPosition: "TRIM_HORIZON",
+          batchSize: 10,
+          // Finite, so one bad record cannot stall the shard for the stream's 24 h.
+          maximumRetryAttempts: 10,
+          maximumRecordAgeInSeconds: 3600,
+          deadLetterConfig: { arn: pipeDeadLetterQueue.queueArn },
+        },
+        filterCriteria: { filters: PIPE_FILTERS.map((f) => ({ pattern: JSON.stringify(f) })) },
+      },
+      target: deliveryQueue.queueArn,
+      targetParameters: {
+        inputTemplate: PIPE_TARGET.inputTemplate,
+        sqsQueueParameters: {
+          messageGroupId: PIPE_TARGET.messageGroupIdPath,
+          messageDeduplicationId: PIPE_TARGET.messageDeduplicationIdPath,
+        },
+      },
+      logConfiguration: { level: "ERROR", cloudwatchLogsLogDestination: { logGroupArn: logs.logGroupArn } },
+    });
+  }
+}

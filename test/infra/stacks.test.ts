@@ -1,0 +1,272 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { App } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { Queue } from "aws-cdk-lib/aws-sqs";
+import { describe, expect, it } from "vitest";
+import { addStage } from "../../lib/app";
+import { ALARMS } from "../../lib/constructs/monitoring";
+import { PIPE_FILTERS, PIPE_TARGET } from "../../lib/pipe-definition";
+import { resolveStage } from "../../lib/stage-config";
+import { API_ROUTES } from "../../lib/stateless-stack";
+
+/** Synthesizes a stage with cdk-nag on (it throws on any unacknowledged finding); bundling skipped for speed. */
+function synth(context: Record<string, string>) {
+  const app = new App({ context: { ...context, "aws:cdk:bundling-stacks": [] } });
+  const { stateful, stateless, stage } = addStage(app);
+  const assembly = app.synth();
+  return {
+    stage,
+    stateful: Template.fromStack(stateful),
+    stateless: Template.fromStack(stateless),
+    assembly,
+    statefulStack: stateful,
+    statelessStack: stateless,
+  };
+}
+
+const dev = synth({ stage: "dev" });
+const prod = synth({ stage: "prod", alarmEmail: "ops@example.com" });
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+const resources = (t: Template, type: string) => Object.values(t.findResources(type)) as Resource[];
+
+describe("stages", () => {
+  it("names stacks by stage; prod is termination-protected and retains its data", () => {
+    expect(dev.statefulStack.stackName).toBe("MedullaSlackNotifier-dev-Stateful");
+    expect(prod.statelessStack.stackName).toBe("MedullaSlackNotifier-prod-Stateless");
+    expect(prod.statefulStack.terminationProtection).toBe(true);
+    expect(dev.statefulStack.terminationProtection).toBe(false);
+    for (const type of ["AWS::DynamoDB::Table", "AWS::KMS::Key", "AWS::SQS::Queue"]) {
+      expect(
+        resources(prod.stateful, type).every((r) => r.DeletionPolicy === "Retain"),
+        type,
+      ).toBe(true);
+      expect(
+        resources(dev.stateful, type).every((r) => r.DeletionPolicy === "Delete"),
+        type,
+      ).toBe(true);
+    }
+  });
+
+  it("rejects an unknown stage, naming the known ones", () => {
+    expect(() => resolveStage("qa")).toThrow(/dev, prod/);
+  });
+
+  it("runs cdk-nag's AwsSolutions checks: the stages pass, an unacknowledged finding fails synthesis", () => {
+    const report = JSON.parse(readFileSync(join(dev.assembly.directory, "validation-report.json"), "utf8"));
+    expect(report.pluginReports).toEqual([]);
+    const app = new App({ context: { stage: "dev", "aws:cdk:bundling-stacks": [] } });
+    const { stateful } = addStage(app);
+    new Queue(stateful, "QueueWithoutTls");
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
+  });
+});
+
+describe("stateful stack", () => {
+  it("table: on demand, stream with both images, PITR, customer managed key, TTL", () => {
+    dev.stateful.hasResourceProperties("AWS::DynamoDB::Table", {
+      BillingMode: "PAY_PER_REQUEST",
+      StreamSpecification: { StreamViewType: "NEW_AND_OLD_IMAGES" },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: "KMS", KMSMasterKeyId: Match.anyValue() },
+      TimeToLiveSpecification: { AttributeName: "expires_at", Enabled: true },
+    });
+  });
+
+  it("keys rotate; the credential key refuses use without a workspace encryption context", () => {
+    const keys = resources(dev.stateful, "AWS::KMS::Key");
+    expect(keys).toHaveLength(2);
+    expect(keys.every((k) => k.Properties.EnableKeyRotation === true)).toBe(true);
+    dev.stateful.hasResourceProperties("AWS::KMS::Key", {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: "RequireWorkspaceEncryptionContext",
+            Effect: "Deny",
+            Action: Match.arrayWith(["kms:Decrypt", "kms:GenerateDataKey"]),
+            Condition: { Null: { "kms:EncryptionContext:workspace_id": "true" } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("queues: FIFO delivery queue with a FIFO DLQ, encrypted, TLS only, visibility 6x the function timeout", () => {
+    dev.stateful.hasResourceProperties("AWS::SQS::Queue", {
+      FifoQueue: true,
+      VisibilityTimeout: 360,
+      KmsMasterKeyId: Match.anyValue(),
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+    });
+    expect(resources(dev.stateful, "AWS::SQS::Queue").filter((q) => q.Properties.FifoQueue)).toHaveLength(2);
+    expect(resources(dev.stateful, "AWS::SQS::Queue").every((q) => q.Properties.KmsMasterKeyId)).toBe(true);
+    const policies = resources(dev.stateful, "AWS::SQS::QueuePolicy");
+    expect(policies).toHaveLength(3);
+    for (const p of policies) {
+      expect(JSON.stringify(p.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+});
+
+describe("functions", () => {
+  it("three functions on nodejs22.x arm64 with tracing, JSON logs in their own log group, Powertools settings", () => {
+    const fns = resources(dev.stateless, "AWS::Lambda::Function");
+    expect(fns).toHaveLength(3);
+    for (const f of fns) {
+      expect(f.Properties).toMatchObject({
+        Runtime: "nodejs22.x",
+        Architectures: ["arm64"],
+        TracingConfig: { Mode: "Active" },
+        LoggingConfig: { LogFormat: "JSON", LogGroup: expect.anything() },
+      });
+      expect((f.Properties.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: "medulla-slack-notifier-dev",
+        POWERTOOLS_LOG_LEVEL: "DEBUG",
+        NODE_OPTIONS: "--enable-source-maps",
+      });
+    }
+    const groups = resources(dev.stateless, "AWS::Logs::LogGroup");
+    expect(groups.every((g) => g.Properties.RetentionInDays === 14)).toBe(true);
+    expect(resources(prod.stateless, "AWS::Logs::LogGroup").every((g) => g.Properties.RetentionInDays === 90)).toBe(
+      true,
+    );
+  });
+
+  it("delivery: reserved concurrency per stage, mapping concurrency within it, partial batch failures", () => {
+    for (const { stateless, stage } of [dev, prod]) {
+      stateless.hasResourceProperties("AWS::Lambda::Function", {
+        ReservedConcurrentExecutions: stage.deliveryReservedConcurrency,
+      });
+      stateless.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+        ScalingConfig: { MaximumConcurrency: stage.deliveryMaxConcurrency },
+      });
+      expect(stage.deliveryMaxConcurrency).toBeLessThanOrEqual(stage.deliveryReservedConcurrency);
+    }
+  });
+
+  it("credential key grants: API GenerateDataKey + Decrypt, delivery Decrypt, the authorizer nothing", () => {
+    const credentialKeyRef = (s: unknown) => JSON.stringify(s).includes("CredentialKey");
+    const policies = resources(dev.stateless, "AWS::IAM::Policy");
+    const kmsOnCredentialKey = (roleHint: string) => {
+      const policy = policies.find((p) => JSON.stringify(p.Properties.Roles).includes(roleHint));
+      const statements = (
+        (policy?.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] })
+          .Statement ?? []
+      ).filter((s) => credentialKeyRef(s.Resource));
+      return statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
+    };
+    expect(kmsOnCredentialKey("ApiFunctionServiceRole")).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
+    expect(kmsOnCredentialKey("DeliveryFunctionServiceRole")).toEqual(["kms:Decrypt"]);
+    expect(kmsOnCredentialKey("AuthorizerFunctionServiceRole")).toEqual([]);
+  });
+
+  it("table grants are the item actions each function uses", () => {
+    const policies = resources(dev.stateless, "AWS::IAM::Policy");
+    const dynamoActions = (roleHint: string) =>
+      (
+        (
+          policies.find((p) => JSON.stringify(p.Properties.Roles).includes(roleHint))?.Properties.PolicyDocument as {
+            Statement: { Action: string | string[] }[];
+          }
+        ).Statement ?? []
+      )
+        .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
+        .filter((a) => a.startsWith("dynamodb:"))
+        .sort();
+    expect(dynamoActions("AuthorizerFunctionServiceRole")).toEqual(["dynamodb:GetItem"]);
+    expect(dynamoActions("DeliveryFunctionServiceRole")).toEqual([
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+    ]);
+    expect(dynamoActions("ApiFunctionServiceRole")).not.toContain("dynamodb:Scan");
+  });
+});
+
+describe("HTTP API", () => {
+  it("has every contract route behind the cached token authorizer; /health and $default open", () => {
+    const routes = resources(dev.stateless, "AWS::ApiGatewayV2::Route");
+    const keys = routes.map((r) => r.Properties.RouteKey);
+    for (const [method, path] of API_ROUTES) {
+      const route = routes.find((r) => r.Properties.RouteKey === `${method} ${path}`);
+      expect(route, `${method} ${path}`).toBeDefined();
+      expect(route?.Properties.AuthorizationType).toBe("CUSTOM");
+    }
+    expect(keys).toEqual(expect.arrayContaining(["GET /health", "$default"]));
+    for (const open of routes.filter((r) => ["GET /health", "$default"].includes(r.Properties.RouteKey as string))) {
+      expect(open.Properties.AuthorizationType ?? "NONE").toBe("NONE");
+    }
+    dev.stateless.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", {
+      AuthorizerType: "REQUEST",
+      EnableSimpleResponses: true,
+      IdentitySource: ["$request.header.Authorization"],
+      AuthorizerResultTtlInSeconds: 60,
+    });
+  });
+
+  it("logs access, throttles, and has CORS off unless configured", () => {
+    dev.stateless.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      StageName: "$default",
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+    });
+    expect(resources(dev.stateless, "AWS::ApiGatewayV2::Api")[0]?.Properties.CorsConfiguration).toBeUndefined();
+  });
+});
+
+describe("pipe", () => {
+  it("forwards pending notifications with the shared filter, group and dedup ids, finite retries and its own DLQ", () => {
+    dev.stateless.hasResourceProperties("AWS::Pipes::Pipe", {
+      SourceParameters: {
+        DynamoDBStreamParameters: {
+          StartingPosition: "TRIM_HORIZON",
+          MaximumRetryAttempts: 10,
+          MaximumRecordAgeInSeconds: 3600,
+          DeadLetterConfig: { Arn: Match.anyValue() },
+        },
+        FilterCriteria: { Filters: PIPE_FILTERS.map((f) => ({ Pattern: JSON.stringify(f) })) },
+      },
+      TargetParameters: {
+        InputTemplate: PIPE_TARGET.inputTemplate,
+        SqsQueueParameters: {
+          MessageGroupId: PIPE_TARGET.messageGroupIdPath,
+          MessageDeduplicationId: PIPE_TARGET.messageDeduplicationIdPath,
+        },
+      },
+    });
+  });
+});
+
+describe("operations", () => {
+  it("every alarm goes to the encrypted SNS topic; prod e-mails it", () => {
+    const alarms = resources(dev.stateless, "AWS::CloudWatch::Alarm");
+    expect(alarms.map((a) => a.Properties.AlarmName).sort()).toEqual(
+      Object.values(ALARMS)
+        .map((n) => `medulla-slack-notifier-dev-${n}`)
+        .sort(),
+    );
+    for (const a of alarms) {
+      expect(a.Properties.AlarmActions).toHaveLength(1);
+      expect(String(a.Properties.AlarmDescription)).toContain("RUNBOOK.md#");
+    }
+    dev.stateless.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
+    expect(resources(dev.stateless, "AWS::SNS::Subscription")).toHaveLength(0);
+    prod.stateless.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
+    dev.stateless.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+  });
+
+  it("outputs what the operator CLI reads", () => {
+    for (const name of [
+      "ApiUrl",
+      "TableName",
+      "DeliveryQueueUrl",
+      "DeadLetterQueueUrl",
+      "DeadLetterQueueArn",
+      "DeliveryQueueArn",
+    ]) {
+      dev.stateless.hasOutput(name, {});
+    }
+  });
+});
