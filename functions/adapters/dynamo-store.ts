@@ -36,6 +36,8 @@ const K = {
   pace: (id: string, channel: string) => ({ pk: ws(id), sk: `PACE#${channel}` }),
 };
 const NOTIF_PREFIX = "NOTIF#";
+/** Admin tokens are listed under this owner instead of a workspace (no workspace id can take this form). */
+export const ADMIN_TOKEN_OWNER = "__admin__";
 
 export interface WorkspaceRecord {
   workspace_id: string;
@@ -91,8 +93,8 @@ export class DynamoStore implements DeliveryStore {
 
   private tokenItems(t: TokenRecord) {
     const byHash = { ...K.tokenByHash(t.hash), kind: "token", ...t };
-    const listing = t.workspace_id ? [{ ...K.tokenInWorkspace(t.workspace_id, t.id), kind: "token_ref", ...t }] : [];
-    return [byHash, ...listing];
+    const listing = { ...K.tokenInWorkspace(t.workspace_id ?? ADMIN_TOKEN_OWNER, t.id), kind: "token_ref", ...t };
+    return [byHash, listing];
   }
 
   async createWorkspace(w: WorkspaceRecord, token: TokenRecord): Promise<void> {

@@ -12,10 +12,9 @@ import { ApiError, conflict, notFound } from "../core/errors";
 import { EVENT_TYPES, eventSchema } from "../core/events";
 import { selectChannels } from "../core/fan-out";
 import {
-  hashToken,
+  issueToken,
   newId,
   newSortableId,
-  newToken,
   type Principal,
   SCOPES,
   type Scope,
@@ -88,21 +87,10 @@ export function makeApi(deps: ApiDeps) {
     if (!(await store.getWorkspace(id))) throw notFound();
   };
 
-  const newTokenRecord = (fields: Omit<TokenRecord, "id" | "hash" | "created_at">) => {
-    const token = newToken();
-    const record: TokenRecord = {
-      id: newId("tok"),
-      hash: hashToken(token),
-      created_at: new Date().toISOString(),
-      ...fields,
-    };
-    return { token, record };
-  };
-
   const createWorkspace = async (event: ApiEvent): Promise<ApiResult> => {
     const body = parseOrThrow(z.object({ name: z.string().trim().min(1).max(100) }), event.json);
     const workspaceId = newId("ws");
-    const { token, record } = newTokenRecord({
+    const { token, record } = issueToken({
       name: "default",
       workspace_id: workspaceId,
       admin: false,
@@ -122,7 +110,7 @@ export function makeApi(deps: ApiDeps) {
       if (missing.length)
         throw new ApiError(403, "forbidden", `A token cannot grant scopes it lacks: ${missing.join(", ")}.`);
     }
-    const { token, record } = newTokenRecord({ name: body.name, workspace_id: ws, admin: false, scopes: body.scopes });
+    const { token, record } = issueToken({ name: body.name, workspace_id: ws, admin: false, scopes: body.scopes });
     await store.putToken(record);
     return json(201, { id: record.id, name: record.name, scopes: record.scopes, token });
   };

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as z from "zod";
+import type { TokenRecord } from "./ports";
 
 export const SCOPES = [
   "events:write",
@@ -49,3 +50,10 @@ export function newSortableId(prefix: string, now = Date.now()): string {
 }
 
 export const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString("base64url")}`;
+
+/** A new bearer token and the record that stores it (only its hash); the token itself is shown once. */
+export function issueToken(fields: Omit<TokenRecord, "id" | "hash" | "created_at"> & { id?: string }) {
+  const token = newToken();
+  const record: TokenRecord = { id: newId("tok"), ...fields, hash: hashToken(token), created_at: new Date().toISOString() };
+  return { token, record };
+}
