@@ -54,6 +54,11 @@ export const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString("
 /** A new bearer token and the record that stores it (only its hash); the token itself is shown once. */
 export function issueToken(fields: Omit<TokenRecord, "id" | "hash" | "created_at"> & { id?: string }) {
   const token = newToken();
-  const record: TokenRecord = { id: newId("tok"), ...fields, hash: hashToken(token), created_at: new Date().toISOString() };
+  const record: TokenRecord = {
+    id: newId("tok"),
+    ...fields,
+    hash: hashToken(token),
+    created_at: new Date().toISOString(),
+  };
   return { token, record };
 }
