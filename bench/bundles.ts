@@ -3,14 +3,6 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
-
-/** The Lambda entry points, bundled as the CDK stack bundles them (ESM, minified, node22). */
-export const ENTRY_POINTS = {
-  api: "functions/api/handler.ts",
-  authorizer: "functions/authorizer/handler.ts",
-  delivery: "functions/delivery/handler.ts",
-} as const;
 
 export interface BundleFigure {
   name: string;
@@ -21,26 +13,22 @@ export interface BundleFigure {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-/** Bundles each function and times a cold `import()` of it in a fresh Node process (median of 5). */
-export async function measureBundles(): Promise<BundleFigure[]> {
-  const out = mkdtempSync(join(tmpdir(), "bundles-"));
+/**
+ * The bundles exactly as deployed: synthesizes the dev stage (the CDK's own esbuild bundling), then for each function
+ * measures its `index.mjs` and times a cold `import()` of it in a fresh Node process (median of 5).
+ */
+export function measureBundles(): BundleFigure[] {
+  const out = mkdtempSync(join(tmpdir(), "bench-synth-"));
+  const synth = spawnSync("npx", ["cdk", "synth", "-c", "stage=dev", "--quiet", "-o", out], { encoding: "utf8" });
+  if (synth.status !== 0) throw new Error(`cdk synth failed:\n${synth.stderr}`);
+  const template = JSON.parse(readFileSync(join(out, "MedullaSlackNotifier-dev-Stateless.template.json"), "utf8")) as {
+    Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
+  };
   const figures: BundleFigure[] = [];
-  for (const [name, entry] of Object.entries(ENTRY_POINTS)) {
-    const file = join(out, `${name}.mjs`);
-    await build({
-      entryPoints: [entry],
-      outfile: file,
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      target: "node22",
-      minify: true,
-      keepNames: true,
-      // The same banner the CDK functions use, so CommonJS dependencies can require Node built-ins.
-      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-      logLevel: "error",
-    });
-    const bytes = statSync(file).size;
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== "AWS::Lambda::Function") continue;
+    const name = (resource.Metadata?.["aws:cdk:path"] ?? "").split("/")[1] ?? "?";
+    const file = join(out, resource.Metadata?.["aws:asset:path"] ?? "", "index.mjs");
     const script = join(out, `${name}-import.mjs`);
     writeFileSync(
       script,
@@ -55,14 +43,18 @@ export async function measureBundles(): Promise<BundleFigure[]> {
           TABLE_NAME: "bench",
           KMS_KEY_ID: "alias/bench",
           POWERTOOLS_METRICS_DISABLED: "true",
-          AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",
         },
         encoding: "utf8",
       });
       if (run.status !== 0) throw new Error(`importing the ${name} bundle failed: ${run.stderr}`);
       times.push(Number(run.stdout.trim().split("\n").at(-1)));
     }
-    figures.push({ name, bytes, gzipBytes: gzipSync(readFileSync(file)).length, coldImportMs: median(times) });
+    figures.push({
+      name,
+      bytes: statSync(file).size,
+      gzipBytes: gzipSync(readFileSync(file)).length,
+      coldImportMs: median(times),
+    });
   }
   return figures;
 }

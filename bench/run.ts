@@ -214,7 +214,7 @@ async function main() {
 
   console.log("\n| function | bundle (KiB) | gzip (KiB) | cold import (ms, median of 5) |");
   console.log("|---|---|---|---|");
-  for (const b of await measureBundles()) {
+  for (const b of measureBundles()) {
     console.log(
       `| ${b.name} | ${(b.bytes / 1024).toFixed(0)} | ${(b.gzipBytes / 1024).toFixed(0)} | ${b.coldImportMs.toFixed(0)} |`,
     );

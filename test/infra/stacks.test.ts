@@ -257,6 +257,11 @@ describe("operations", () => {
     dev.stateless.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
   });
 
+  it("RUNBOOK.md has a section for every alarm", () => {
+    const runbook = readFileSync(new URL("../../RUNBOOK.md", import.meta.url), "utf8");
+    for (const name of Object.values(ALARMS)) expect(runbook).toContain(`## ${name.toLowerCase()}\n\n**${name}**`);
+  });
+
   it("outputs what the operator CLI reads", () => {
     for (const name of [
       "ApiUrl",
