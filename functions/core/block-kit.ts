@@ -149,20 +149,26 @@ export function renderEvent(event: UpgradeEvent, opts: RenderOptions): SlackMess
     footer,
   };
   const fallbackFor = (label?: string) => `${TITLES[event.type]} on cluster ${e(cluster)}${label ? ` (${label})` : ""}`;
+  /** Scans and schedules: coloured and labelled by risk, which leads their fields. */
+  const riskHead = (d: { risk_score: number; current_version: string; target_version: string }) => {
+    const level = riskLevel(d.risk_score);
+    return {
+      color: SEVERITY_COLORS[level],
+      fallback: fallbackFor(LABELS[level]),
+      fields: [clusterField, field("Risk score", riskText(d.risk_score)), ...versionFields(d)],
+    };
+  };
   switch (event.type) {
     case "scan_completed": {
       const d = event.data;
-      const level = riskLevel(d.risk_score);
+      const head = riskHead(d);
       const apis = d.deprecated_apis ?? [];
       const addons = d.addon_conflicts ?? [];
       return assemble({
         ...common,
-        color: SEVERITY_COLORS[level],
-        fallback: fallbackFor(LABELS[level]),
+        ...head,
         fields: [
-          clusterField,
-          field("Risk score", riskText(d.risk_score)),
-          ...versionFields(d),
+          ...head.fields,
           field("Deprecated APIs", String(apis.length)),
           field("Addon conflicts", String(addons.length)),
         ],
@@ -186,16 +192,13 @@ export function renderEvent(event: UpgradeEvent, opts: RenderOptions): SlackMess
     }
     case "upgrade_scheduled": {
       const d = event.data;
-      const level = riskLevel(d.risk_score);
+      const head = riskHead(d);
       const w = d.maintenance_window;
       return assemble({
         ...common,
-        color: SEVERITY_COLORS[level],
-        fallback: fallbackFor(LABELS[level]),
+        ...head,
         fields: [
-          clusterField,
-          field("Risk score", riskText(d.risk_score)),
-          ...versionFields(d),
+          ...head.fields,
           field("Maintenance window", `${w.start} – ${w.end}${w.timezone ? ` (${w.timezone})` : ""}`),
         ],
       });
