@@ -38,7 +38,7 @@ async function timeToReady(): Promise<number> {
       DYNAMODB_PORT: String(dynamoPort),
       DATA_DIR: mkdtempSync(join(tmpdir(), "bench-start-")),
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "ignore"],
   });
   try {
     return await new Promise<number>((resolve, reject) => {

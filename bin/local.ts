@@ -27,7 +27,31 @@ const log = (line: string) => console.log(`[local] ${line}`);
 
 /** Emulators started so far, stopped on the way out whether start-up finished or not (DynamoDB Local is a child JVM). */
 const cleanups: (() => Promise<void>)[] = [];
-const stopEmulators = () => Promise.allSettled(cleanups.splice(0).map((stop) => stop()));
+const stopAll = () =>
+  Promise.allSettled(
+    cleanups
+      .splice(0)
+      .reverse()
+      .map((stop) => stop()),
+  );
+
+// Installed before anything starts, so Ctrl-C at any moment (even during start-up) stops what is running.
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: finishing in-flight deliveries and stopping…`);
+  const force = setTimeout(() => {
+    log("still busy after 90 s; exiting anyway");
+    process.exit(1);
+  }, 90_000);
+  force.unref();
+  await stopAll();
+  log("stopped");
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
 async function main() {
   log(`starting DynamoDB Local on port ${DYNAMODB_PORT} (data in ${join(dataDir, "dynamodb")}) and the SQS emulator…`);
@@ -46,6 +70,7 @@ async function main() {
     env: { DASHBOARD_URL: process.env.DASHBOARD_URL ?? `http://localhost:${PORT}/` },
     log,
   });
+  cleanups.push(() => stack.stop());
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const u = stack.url;
   console.log(`
@@ -70,24 +95,6 @@ Try it (copy and paste):
 
 Ctrl-C stops everything.
 `);
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: finishing in-flight deliveries and stopping…`);
-    const force = setTimeout(() => {
-      log("still busy after 90 s; exiting anyway");
-      process.exit(1);
-    }, 90_000);
-    force.unref();
-    await stack.stop();
-    await stopEmulators();
-    log("stopped");
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
 main().catch(async (err: unknown) => {
@@ -97,6 +104,6 @@ main().catch(async (err: unknown) => {
       `[local] could not start: port ${PORT} is in use. Stop what uses it or set PORT, e.g. PORT=3001 npm start`,
     );
   } else console.error(`[local] could not start: ${err instanceof Error ? err.message : String(err)}`);
-  await stopEmulators();
+  await stopAll();
   process.exit(1);
 });

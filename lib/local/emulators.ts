@@ -49,6 +49,9 @@ export async function startDynamoDbLocal(opts: { port: number; dbPath?: string }
   child.stderr?.on("data", (d: Buffer) => {
     output += d.toString();
   });
+  // The JVM must not outlive this process, however it ends.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   const endpoint = `http://127.0.0.1:${opts.port}`;
   const client = new DynamoDBClient({ endpoint, maxAttempts: 1 });
   const deadline = Date.now() + 30_000;
@@ -76,6 +79,7 @@ export async function startDynamoDbLocal(opts: { port: number; dbPath?: string }
     endpoint,
     stop: () =>
       new Promise<void>((resolve) => {
+        process.removeListener("exit", killOnExit);
         if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
