@@ -135,7 +135,9 @@ export function planIntegrationUpdate(rawBody: unknown, stored: IntegrationSetti
     throw badRequest("too_many_channels", `At most ${MAX_CHANNELS} channels; ${raw.channels.length} given.`);
   }
   const body = parseOrThrow(putBodySchema, raw);
-  const channels = channelsOf(body) ?? stored?.channels ?? [{ name: DEFAULT_CHANNEL, conditions: [] }];
+  // No channel at all, now or before (an empty list included), means the product's default: #general.
+  const listed = channelsOf(body) ?? stored?.channels ?? [];
+  const channels = listed.length ? listed : [{ name: DEFAULT_CHANNEL, conditions: [] }];
   const method = credential?.method ?? (stored as IntegrationSettings).method;
   if (method === "webhook" && channels.length > 1) {
     throw badRequest(

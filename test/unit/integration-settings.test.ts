@@ -57,6 +57,12 @@ describe("planning a PUT", () => {
     });
   });
 
+  it("an empty channel list means the default #general", () => {
+    expect(planIntegrationUpdate({ bot_token: "xoxb-1", channels: [] }, undefined).settings.channels).toEqual([
+      { name: "#general", conditions: [] },
+    ]);
+  });
+
   it("later PUTs keep what they do not carry", () => {
     const plan = planIntegrationUpdate({ conditions: [{ key: "env", operator: "Exists" }] }, stored);
     expect(plan.credential).toBeUndefined();
