@@ -63,6 +63,10 @@ const isConditionFailure = (err: unknown) =>
   (err instanceof TransactionCanceledException &&
     (err.CancellationReasons ?? []).some((r) => r.Code === "ConditionalCheckFailed"));
 
+const isTransactionConflict = (err: unknown) =>
+  err instanceof TransactionCanceledException &&
+  (err.CancellationReasons ?? []).some((r) => r.Code === "TransactionConflict");
+
 export const encodeCursor = (sk: string) => Buffer.from(JSON.stringify({ sk }), "utf8").toString("base64url");
 export function decodeCursor(cursor: string): string {
   try {
@@ -229,10 +233,15 @@ export class DynamoStore implements DeliveryStore {
       );
       return { stored: true };
     } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-      const existing = await this.getEvent(event.workspace_id, event.event_id);
-      if (!existing) throw err;
-      return { stored: false, existing };
+      // Two requests racing with one event_id: the loser sees a transaction conflict, then the winner's record.
+      if (!isConditionFailure(err) && !isTransactionConflict(err)) throw err;
+      for (let wait = 25; wait <= 400; wait *= 2) {
+        const existing = await this.getEvent(event.workspace_id, event.event_id);
+        if (existing) return { stored: false, existing };
+        if (isConditionFailure(err)) break;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+      throw err;
     }
   }
 

@@ -424,3 +424,19 @@ describe("secrets", () => {
     expect(output.join("")).not.toContain("TOPSECRET");
   });
 });
+
+describe("concurrency", () => {
+  it("the same event posted 10 times at once is accepted once and sent once", async () => {
+    const w = await connected();
+    const event = scanEvent();
+    const replies = await Promise.all(Array.from({ length: 10 }, () => w.post(event)));
+    const statuses = replies.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 202)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(9);
+    const ids = new Set(replies.flatMap((r) => r.body.notifications.map((n) => n.id)));
+    expect(ids.size).toBe(1);
+    await w.settled([...ids][0] as string);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.slack.posts(w.channel)).toHaveLength(1);
+  });
+});
