@@ -12,6 +12,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { deliveryGroup } from "../core/delivery";
 import { badRequest } from "../core/errors";
 import type {
   DeliveryStore,
@@ -258,7 +259,7 @@ export class DynamoStore implements DeliveryStore {
       kind: "notification",
       expires_at: this.expiry(n.created_at),
       // The pipe's FIFO message group: one channel of one workspace, in order.
-      delivery_group: `${n.workspace_id}#${n.channel}`,
+      delivery_group: deliveryGroup(n.workspace_id, n.channel),
       ...n,
     };
   }

@@ -3,6 +3,9 @@ import { DeliveryError } from "./errors";
 import type { CredentialCipher, DeliveryStore, IntegrationRecord, NotificationRecord, SlackSender } from "./ports";
 import { MAX_ATTEMPTS, retryDelayMs } from "./retry-policy";
 
+/** The FIFO message group of a notification: one channel of one workspace, delivered in order. */
+export const deliveryGroup = (workspaceId: string, channel: string) => `${workspaceId}#${channel}`;
+
 export type AttemptOutcome =
   | { status: "delivered"; attempts: number }
   | { status: "failed"; error: string; attempts: number; exhausted: boolean }

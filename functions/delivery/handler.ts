@@ -6,7 +6,7 @@ import * as z from "zod";
 import { loadConfig } from "../adapters/config";
 import { countFailure, flushMetrics, logger, metrics } from "../adapters/observability";
 import { cipherFrom, senderFrom, sqsFrom, storeFrom } from "../adapters/runtime";
-import { makeDeliver } from "../core/delivery";
+import { deliveryGroup, makeDeliver } from "../core/delivery";
 
 const config = loadConfig();
 const sqs = sqsFrom(config);
@@ -27,7 +27,7 @@ const deliver = makeDeliver({
       new SendMessageCommand({
         QueueUrl: config.DEAD_LETTER_QUEUE_URL,
         MessageBody: JSON.stringify({ ...entry, failed_at: new Date().toISOString() }),
-        MessageGroupId: `${entry.workspace_id}#${entry.channel}`,
+        MessageGroupId: deliveryGroup(entry.workspace_id, entry.channel),
         MessageDeduplicationId: `${entry.notification_id}.${Date.now()}`,
       }),
     );
@@ -39,11 +39,19 @@ class RequeueError extends Error {
   override readonly name = "RequeueError";
 }
 
+const parseJson = (body: string): unknown => {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+};
+
 /** Leaves headroom to write the outcome after the last wait. */
 const SAFETY_MS = 5_000;
 
 async function handleRecord(record: SQSRecord, context: Context) {
-  const parsed = queueMessageSchema.safeParse(JSON.parse(record.body));
+  const parsed = queueMessageSchema.safeParse(parseJson(record.body));
   if (!parsed.success) {
     // Nothing to deliver and nothing to retry: drop it, loudly.
     logger.error("malformed queue message dropped", { messageId: record.messageId });

@@ -176,6 +176,11 @@ describe("delivery handler on fauxqs + DynamoDB Local", () => {
   });
 
   it("drops a malformed message instead of retrying it forever", async () => {
+    const notJson = await handler(
+      asEvent([{ MessageId: "m-text", ReceiptHandle: "r", Body: "not json", Attributes: { MessageGroupId: "g" } }]),
+      contextWith(10_000),
+    );
+    expect(notJson.batchItemFailures).toEqual([]);
     const result = await handler(
       asEvent([{ MessageId: "m-bad", ReceiptHandle: "r", Body: '{"nope":true}', Attributes: { MessageGroupId: "g" } }]),
       contextWith(10_000),
