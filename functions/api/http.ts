@@ -28,11 +28,6 @@ export const errorEnvelope = (): Middleware => ({
       request.response = json(err.status, errorBody(err), err.headers);
       return;
     }
-    const status = (err as { statusCode?: unknown } | null)?.statusCode;
-    if (status === 404) {
-      request.response = json(404, errorBody(notFound("No such route.")));
-      return;
-    }
     logger.error("unhandled error", { error: err?.name, code: (err as { code?: unknown })?.code });
     request.response = json(500, {
       error: { code: "internal_error", message: "Something went wrong on our side; it has been logged." },
