@@ -15,7 +15,7 @@ export async function resolveToken(
   store: Pick<DynamoStore, "getTokenByHash">,
   authorization: string | undefined,
 ): Promise<AuthContext> {
-  const match = /^Bearer ([A-Za-z0-9_\-.~+/]{8,512}=*)$/.exec(authorization?.trim() ?? "");
+  const match = /^Bearer ([A-Za-z0-9_\-.~+/]{8,512}=*)$/i.exec(authorization?.trim() ?? "");
   if (!match?.[1]) return { kind: "anonymous" };
   const token = await store.getTokenByHash(hashToken(match[1]));
   if (!token) return { kind: "anonymous" };
