@@ -8,10 +8,9 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startDynamoDbLocal, startSqsEmulator } from "../lib/local/emulators";
+import { freePort, startDynamoDbLocal, startSqsEmulator } from "../lib/local/emulators";
 import { startLocalStack } from "../lib/local/stack";
 import { FakeSlack } from "../test/fixtures/fake-slack";
 import { measureBundles } from "./bundles";
@@ -20,13 +19,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
 };
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
 
 async function timeToReady(): Promise<number> {
   const [port, dynamoPort] = [await freePort(), await freePort()];

@@ -1,6 +1,6 @@
-import { createServer } from "node:net";
 import type { TestProject } from "vitest/node";
 import {
+  freePort,
   type RunningEmulator,
   startDynamoDbLocal,
   startSqsEmulator,
@@ -13,16 +13,6 @@ declare module "vitest" {
     sqsEndpoint: string;
   }
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === "object" && addr ? addr.port : 0));
-    });
-  });
 
 let emulators: RunningEmulator[] = [];
 

@@ -31,12 +31,25 @@ export function useLocalAwsCredentials(): void {
   for (const [k, v] of Object.entries(LOCAL_AWS_ENV)) process.env[k] ??= v;
 }
 
+/** Listens on `port` (0: any free one) on loopback and closes again; rejects when the port is taken. */
+function probePort(port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(port, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === "object" && address ? address.port : port));
+    });
+  });
+}
+
+/** A port free right now, for emulators started by tests and benchmarks. */
+export const freePort = () => probePort(0);
+
 /** Fails fast when the port is taken, instead of talking to whatever already listens there. */
 async function assertPortFree(port: number, hint: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", () => reject(new Error(`Port ${port} is already in use. ${hint}`)));
-    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
+  await probePort(port).catch(() => {
+    throw new Error(`Port ${port} is already in use. ${hint}`);
   });
 }
 
