@@ -11,8 +11,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startDynamoDbLocal, startSqsEmulator } from "../lib/local/emulators";
-import { startLocalStack } from "../lib/local/stack";
-import { FakeSlack } from "../test/fixtures/fake-slack";
+import { startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
 import { measureBundles } from "./bundles";
 
 const pct = (xs: number[], p: number) => {
@@ -57,21 +56,11 @@ async function burst(
   dynamodbEndpoint: string,
   sqsEndpoint: string,
 ) {
-  const slack = await new FakeSlack().start();
-  const suffix = Date.now().toString(36);
-  const stack = await startLocalStack({
+  const { stack, slack } = await startStackWithFakeSlack({
     dynamodbEndpoint,
     sqsEndpoint,
-    port: 0,
-    dataDir: mkdtempSync(join(tmpdir(), "bench-")),
-    tableName: `bench-${suffix}`,
-    queuePrefix: `bench-${suffix}`,
-    env: {
-      SLACK_API_URL: `${slack.url}/api/`,
-      SLACK_WEBHOOK_ORIGIN: slack.url,
-      SLACK_CHANNEL_INTERVAL_MS: String(intervalMs),
-    },
-    log: () => {},
+    name: "bench",
+    channelIntervalMs: intervalMs,
   });
   const call = async (method: string, path: string, token: string, body: unknown) => {
     const res = await fetch(`${stack.url}${path}`, {
