@@ -5,22 +5,13 @@ import * as z from "zod";
 import type { Config } from "../adapters/config";
 import type { DynamoStore } from "../adapters/dynamo-store";
 import { flushMetrics, metrics } from "../adapters/observability";
-import { renderEvent, slackPayload } from "../core/block-kit";
+import { renderEvent, renderTest, slackPayload } from "../core/block-kit";
 import { payloadHash } from "../core/canonical";
-import { runAttempts, testMessage, withCredential } from "../core/delivery";
+import { newNotification, runAttempts, withCredential } from "../core/delivery";
 import { ApiError, conflict, notFound } from "../core/errors";
 import { EVENT_TYPES, eventSchema } from "../core/events";
 import { selectChannels } from "../core/fan-out";
-import {
-  issueToken,
-  newId,
-  newSortableId,
-  type Principal,
-  SCOPES,
-  type Scope,
-  scopesSchema,
-  tokenNameSchema,
-} from "../core/identity";
+import { issueToken, newId, type Principal, SCOPES, type Scope, scopesSchema, tokenNameSchema } from "../core/identity";
 import { credentialHint, planIntegrationUpdate } from "../core/integration";
 import type {
   AcceptedEventResponse,
@@ -177,8 +168,19 @@ export function makeApi(deps: ApiDeps) {
     const results = await withCredential(cipher, integration, (secret) =>
       Promise.all(
         integration.channels.map(async ({ name: channel }) => {
-          const createdAt = new Date().toISOString();
-          const message = testMessage(ws, channel, config.DASHBOARD_URL, createdAt);
+          const record = newNotification({
+            workspace_id: ws,
+            event_id: "test",
+            type: "test",
+            channel,
+            connection_id: integration.connection_id,
+          });
+          const message = renderTest({
+            workspaceId: ws,
+            channel,
+            dashboardUrl: config.DASHBOARD_URL,
+            at: record.created_at,
+          });
           let attempt = 0;
           let waited = 0;
           const outcome = await runAttempts({
@@ -190,24 +192,22 @@ export function makeApi(deps: ApiDeps) {
             },
             waitBudgetMs: () => TEST_WAIT_BUDGET_MS - waited,
           });
-          const id = newSortableId("ntf");
+          // Sent synchronously, so the record is written in its final state and the pipe never queues it.
           const now = new Date().toISOString();
           const error = outcome.status === "delivered" ? undefined : outcome.error;
           await store.putNotification({
-            workspace_id: ws,
-            id,
-            event_id: "test",
-            type: "test",
-            channel,
-            status: outcome.status === "delivered" ? "delivered" : "failed",
+            ...record,
+            status: error ? "failed" : "delivered",
             attempts: attempt,
             ...(error ? { error } : { delivered_at: now }),
-            created_at: createdAt,
             updated_at: now,
-            connection_id: integration.connection_id,
-            dispatch_id: id,
           });
-          return { channel, status: error ? "failed" : "delivered", ...(error ? { error } : {}), notification_id: id };
+          return {
+            channel,
+            status: error ? "failed" : "delivered",
+            ...(error ? { error } : {}),
+            notification_id: record.id,
+          };
         }),
       ),
     );
@@ -226,22 +226,18 @@ export function makeApi(deps: ApiDeps) {
     const integration = await store.getIntegration(ws);
     const fanOut = selectChannels(integration, upgrade);
     const now = new Date().toISOString();
-    const notifications: NotificationRecord[] = fanOut.channels.map((channel) => {
-      const id = newSortableId("ntf");
-      return {
-        workspace_id: ws,
-        id,
-        event_id: upgrade.event_id,
-        type: upgrade.type,
-        channel,
-        status: "pending",
-        attempts: 0,
-        created_at: now,
-        updated_at: now,
-        connection_id: integration?.connection_id ?? "",
-        dispatch_id: id,
-      };
-    });
+    const notifications = fanOut.channels.map((channel) =>
+      newNotification(
+        {
+          workspace_id: ws,
+          event_id: upgrade.event_id,
+          type: upgrade.type,
+          channel,
+          connection_id: integration?.connection_id ?? "",
+        },
+        now,
+      ),
+    );
     const response: AcceptedEventResponse = {
       event_id: upgrade.event_id,
       notifications: notifications.map((n) => ({ id: n.id, channel: n.channel, status: n.status })),

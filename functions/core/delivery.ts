@@ -1,5 +1,6 @@
 import { renderEvent, renderTest, type SlackMessage } from "./block-kit";
 import { DeliveryError } from "./errors";
+import { newSortableId } from "./identity";
 import type { CredentialCipher, DeliveryStore, IntegrationRecord, NotificationRecord, SlackSender } from "./ports";
 import { MAX_ATTEMPTS, retryDelayMs } from "./retry-policy";
 
@@ -79,8 +80,13 @@ export async function withCredential<T>(
   }
 }
 
-export function testMessage(workspaceId: string, channel: string, dashboardUrl: string, at: string): SlackMessage {
-  return renderTest({ workspaceId, channel, dashboardUrl, at });
+/** A new notification record: pending, no attempts yet, its own id as the queue's deduplication id. */
+export function newNotification(
+  fields: Pick<NotificationRecord, "workspace_id" | "event_id" | "type" | "channel" | "connection_id">,
+  at = new Date().toISOString(),
+): NotificationRecord {
+  const id = newSortableId("ntf");
+  return { ...fields, id, status: "pending", attempts: 0, created_at: at, updated_at: at, dispatch_id: id };
 }
 
 /**
@@ -108,7 +114,14 @@ export function makeDeliver(deps: DeliverDeps) {
   };
 
   const messageFor = async (n: NotificationRecord): Promise<SlackMessage | undefined> => {
-    if (n.type === "test") return testMessage(n.workspace_id, n.channel, deps.defaultDashboardUrl, n.created_at);
+    if (n.type === "test") {
+      return renderTest({
+        workspaceId: n.workspace_id,
+        channel: n.channel,
+        dashboardUrl: deps.defaultDashboardUrl,
+        at: n.created_at,
+      });
+    }
     const event = await deps.store.getEvent(n.workspace_id, n.event_id);
     return event && renderEvent(event.event, { defaultDashboardUrl: deps.defaultDashboardUrl });
   };
