@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, startDynamoDbLocal, startSqsEmulator } from "../lib/local/emulators";
+import { freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
 import { startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
 import { measureBundles } from "./bundles";
 

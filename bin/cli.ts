@@ -23,7 +23,7 @@ import {
   peekDeadLetters,
   redriveDeadLetters,
   revokeAdminToken,
-} from "../lib/operations";
+} from "../ops/operations";
 import { resolveStage, stackName } from "../lib/stage-config";
 
 const USAGE = `usage: npm run cli -- <admin-token create|list|revoke | token create | dlq list|redrive> --stage NAME [options]

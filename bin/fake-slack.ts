@@ -3,7 +3,7 @@
  * service at it with SLACK_API_URL=http://127.0.0.1:3999/api/ and SLACK_WEBHOOK_ORIGIN=http://127.0.0.1:3999; it
  * prints every message it receives and answers `ok`.
  */
-import { FakeSlack } from "../test/fixtures/fake-slack";
+import { FakeSlack } from "../local/fake-slack";
 
 const port = Number(process.env.FAKE_SLACK_PORT ?? 3999);
 

@@ -4,8 +4,8 @@
  */
 import { join, resolve } from "node:path";
 import * as z from "zod";
-import { MissingJavaError, startDynamoDbLocal, startSqsEmulator } from "../lib/local/emulators";
-import { startLocalStack } from "../lib/local/stack";
+import { MissingJavaError, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
+import { startLocalStack } from "../local/stack";
 
 const started = Date.now();
 const env = z

@@ -5,7 +5,7 @@ import {
   startDynamoDbLocal,
   startSqsEmulator,
   useLocalAwsCredentials,
-} from "../lib/local/emulators";
+} from "../local/emulators";
 
 declare module "vitest" {
   export interface ProvidedContext {

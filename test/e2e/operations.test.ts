@@ -15,7 +15,7 @@ import {
   peekDeadLetters,
   redriveDeadLetters,
   revokeAdminToken,
-} from "../../lib/operations";
+} from "../../ops/operations";
 import { startedEvent } from "../fixtures/events";
 import { startTestStack, type TestStack } from "../fixtures/test-stack";
 

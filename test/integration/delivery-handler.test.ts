@@ -16,9 +16,9 @@ import { EnvelopeCipher } from "../../functions/adapters/envelope-cipher";
 import { LocalKeyProvider } from "../../functions/adapters/local-key-provider";
 import { eventSchema } from "../../functions/core/events";
 import { newSortableId } from "../../functions/core/identity";
-import { ensureQueues, ensureTable, type LocalQueues } from "../../lib/local/resources";
+import { ensureQueues, ensureTable, type LocalQueues } from "../../local/resources";
 import { startedEvent } from "../fixtures/events";
-import { FakeSlack } from "../fixtures/fake-slack";
+import { FakeSlack } from "../../local/fake-slack";
 
 let slack: FakeSlack;
 let store: DynamoStore;

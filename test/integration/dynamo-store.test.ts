@@ -4,7 +4,7 @@ import { DynamoStore } from "../../functions/adapters/dynamo-store";
 import { eventSchema } from "../../functions/core/events";
 import { newSortableId } from "../../functions/core/identity";
 import type { NotificationRecord } from "../../functions/core/ports";
-import { ensureTable } from "../../lib/local/resources";
+import { ensureTable } from "../../local/resources";
 import { startedEvent } from "../fixtures/events";
 
 let store: DynamoStore;

@@ -6,7 +6,7 @@ import {
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { TABLE_KEYS } from "../../functions/adapters/dynamo-store";
+import { TABLE_KEYS } from "../functions/adapters/dynamo-store";
 
 /** The same table the stateful stack defines: pk/sk strings, on-demand, a stream with both images, TTL. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<{ streamArn: string }> {

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoStore } from "../../functions/adapters/dynamo-store";
-import { hashToken, newToken } from "../../functions/core/identity";
+import { DynamoStore } from "../functions/adapters/dynamo-store";
+import { hashToken, newToken } from "../functions/core/identity";
 import { startHttpServer } from "./http-server";
 import { startQueuePoller } from "./queue-poller";
 import { ensureQueues, ensureTable } from "./resources";
@@ -70,9 +70,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   });
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) process.env[k] = v;
   const [{ handler: api }, { handler: authorizer }, { handler: delivery }] = await Promise.all([
-    import("../../functions/api/handler"),
-    import("../../functions/authorizer/handler"),
-    import("../../functions/delivery/handler"),
+    import("../functions/api/handler"),
+    import("../functions/authorizer/handler"),
+    import("../functions/delivery/handler"),
   ]);
 
   const adminToken = opts.adminToken ?? newToken();

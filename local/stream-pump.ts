@@ -6,7 +6,7 @@ import {
   GetShardIteratorCommand,
 } from "@aws-sdk/client-dynamodb-streams";
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { matchesPattern, PIPE_FILTERS, PIPE_TARGET, readPath, renderTemplate } from "../pipe-definition";
+import { matchesPattern, PIPE_FILTERS, PIPE_TARGET, readPath, renderTemplate } from "../lib/pipe-definition";
 
 export interface StreamPumpOptions {
   dynamodbEndpoint: string;
