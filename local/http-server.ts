@@ -6,6 +6,7 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   Context,
 } from "aws-lambda";
+import { API } from "../functions/core/operational";
 
 /** API Gateway's own payload limit; the API function enforces the contract's 64 KiB itself. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -15,14 +16,21 @@ export interface HttpServerOptions {
   api(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2>;
   authorizer(
     event: APIGatewayRequestAuthorizerEventV2,
+    context: Context,
   ): Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;
   /** Routes API Gateway serves without the authorizer. */
   publicPaths: readonly string[];
   onError(err: unknown): void;
 }
 
-const lambdaContext = () =>
-  ({ functionName: "api-local", awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 29_000 }) as Context;
+const lambdaContext = (functionName: string, timeoutSeconds: number) => {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  return {
+    functionName,
+    awsRequestId: randomUUID(),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  } as Context;
+};
 
 class TooLarge extends Error {}
 
@@ -88,21 +96,24 @@ export async function startHttpServer(
       };
       let authorizer: Record<string, unknown> | undefined;
       if (!opts.publicPaths.includes(url.pathname)) {
-        const auth = await opts.authorizer({
-          version: "2.0",
-          type: "REQUEST",
-          routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${http.method}${url.pathname}`,
-          identitySource: headers.authorization ? [headers.authorization] : [],
-          routeKey: "$default",
-          rawPath: url.pathname,
-          rawQueryString: url.search.slice(1),
-          headers,
-          queryStringParameters: query,
-          requestContext,
-          pathParameters: {},
-          stageVariables: {},
-          cookies: [],
-        } as unknown as APIGatewayRequestAuthorizerEventV2);
+        const auth = await opts.authorizer(
+          {
+            version: "2.0",
+            type: "REQUEST",
+            routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${http.method}${url.pathname}`,
+            identitySource: headers.authorization ? [headers.authorization] : [],
+            routeKey: "$default",
+            rawPath: url.pathname,
+            rawQueryString: url.search.slice(1),
+            headers,
+            queryStringParameters: query,
+            requestContext,
+            pathParameters: {},
+            stageVariables: {},
+            cookies: [],
+          } as unknown as APIGatewayRequestAuthorizerEventV2,
+          lambdaContext("authorizer-local", API.authorizerTimeoutSeconds),
+        );
         if (!auth.isAuthorized) {
           res.writeHead(403, { "content-type": "application/json" }).end(JSON.stringify({ message: "Forbidden" }));
           return;
@@ -121,7 +132,7 @@ export async function startHttpServer(
           ? { body: text ?? body.toString("base64"), isBase64Encoded: text === undefined }
           : { isBase64Encoded: false }),
       } as APIGatewayProxyEventV2;
-      const result = await opts.api(event, lambdaContext());
+      const result = await opts.api(event, lambdaContext("api-local", API.timeoutSeconds));
       const out = result.body ?? "";
       res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
       res.end(result.isBase64Encoded ? Buffer.from(out, "base64") : out);

@@ -4,6 +4,8 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoStore } from "../functions/adapters/dynamo-store";
 import { hashToken, newToken } from "../functions/core/identity";
+import { DELIVERY } from "../functions/core/operational";
+import { PUBLIC_PATHS } from "../functions/api/routes";
 import { startHttpServer } from "./http-server";
 import { startQueuePoller } from "./queue-poller";
 import { ensureQueues, ensureTable } from "./resources";
@@ -31,9 +33,6 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** Mirrors the delivery function's settings in the stack: 60 s timeout, visibility 6x that, batches of 10. */
-const DELIVERY_TIMEOUT_MS = 60_000;
-const DELIVERY_CONCURRENCY = 4;
 let started = false;
 
 /**
@@ -52,7 +51,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const dynamodb = new DynamoDBClient({ endpoint: opts.dynamodbEndpoint });
   const sqs = new SQSClient({ endpoint: opts.sqsEndpoint });
   const { streamArn } = await ensureTable(dynamodb, opts.tableName);
-  const queues = await ensureQueues(sqs, opts.queuePrefix, (DELIVERY_TIMEOUT_MS / 1000) * 6);
+  const queues = await ensureQueues(sqs, opts.queuePrefix, DELIVERY.visibilityTimeoutSeconds);
   const queueArn = (
     await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.deliveryQueueUrl, AttributeNames: ["QueueArn"] }))
   ).Attributes?.QueueArn as string;
@@ -84,8 +83,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const http = await startHttpServer({
     port: opts.port,
     api: (event, context) => api(event, context),
-    authorizer: (event) => authorizer(event),
-    publicPaths: ["/health"],
+    authorizer: (event, context) => authorizer(event, context),
+    publicPaths: PUBLIC_PATHS,
     onError: onError("http"),
   });
   const pump = startStreamPump({
@@ -100,9 +99,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     queueUrl: queues.deliveryQueueUrl,
     queueArn,
     handler: delivery,
-    concurrency: DELIVERY_CONCURRENCY,
-    batchSize: 10,
-    functionTimeoutMs: DELIVERY_TIMEOUT_MS,
+    concurrency: DELIVERY.localConcurrency,
+    batchSize: DELIVERY.batchSize,
+    functionTimeoutMs: DELIVERY.timeoutSeconds * 1000,
     onError: onError("delivery poller"),
   });
 

@@ -13,14 +13,20 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { deliveryGroup } from "../core/delivery";
-import { badRequest } from "../core/errors";
+import { invalid } from "../core/errors";
 import type {
   DeliveryStore,
   EventRecord,
+  EventStore,
   IntegrationRecord,
+  IntegrationStore,
+  ListQuery,
   NotificationRecord,
-  NotificationStatus,
+  NotificationStore,
   TokenRecord,
+  TokenStore,
+  WorkspaceRecord,
+  WorkspaceStore,
 } from "../core/ports";
 
 /** The single table's shape; the CDK stack and the local stack both build it from these names. */
@@ -39,19 +45,6 @@ const K = {
 const NOTIF_PREFIX = "NOTIF#";
 /** Admin tokens are listed under this owner instead of a workspace (no workspace id can take this form). */
 export const ADMIN_TOKEN_OWNER = "__admin__";
-
-export interface WorkspaceRecord {
-  workspace_id: string;
-  name: string;
-  created_at: string;
-}
-
-export interface ListQuery {
-  status?: NotificationStatus;
-  type?: string;
-  limit: number;
-  cursor?: string;
-}
 
 const strip = <T extends Record<string, unknown>>(item: Record<string, unknown> | undefined): T | undefined => {
   if (!item) return undefined;
@@ -77,11 +70,13 @@ export function decodeCursor(cursor: string): string {
   } catch {
     // fall through to the 400 below
   }
-  throw badRequest("invalid_cursor", "cursor is not one this API returned.");
+  throw invalid("invalid_cursor", "cursor is not one this API returned.");
 }
 
 /** Every record of the service in one DynamoDB table, partitioned by workspace so a workspace's stream stays in order. */
-export class DynamoStore implements DeliveryStore {
+export class DynamoStore
+  implements DeliveryStore, WorkspaceStore, TokenStore, IntegrationStore, EventStore, NotificationStore
+{
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(

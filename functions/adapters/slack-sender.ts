@@ -22,12 +22,13 @@ const isTimeout = (err: unknown) => err instanceof Error && (err.name === "Timeo
 export class HttpSlackSender implements SlackSender {
   constructor(private readonly opts: SlackSenderOptions) {}
 
-  async post(target: SlackTarget, message: SlackMessage): Promise<void> {
-    if (target.method === "webhook") return this.postWebhook(target.secret, message);
-    return this.postMessage(target, message);
+  async post(target: SlackTarget, message: SlackMessage, opts: { timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs;
+    if (target.method === "webhook") return this.postWebhook(target.secret, message, timeoutMs);
+    return this.postMessage(target, message, timeoutMs);
   }
 
-  private async postMessage(target: SlackTarget, message: SlackMessage): Promise<void> {
+  private async postMessage(target: SlackTarget, message: SlackMessage, timeoutMs: number): Promise<void> {
     let response: Response;
     try {
       response = await fetch(`${this.opts.apiUrl}chat.postMessage`, {
@@ -35,7 +36,7 @@ export class HttpSlackSender implements SlackSender {
         headers: { "content-type": "application/json; charset=utf-8", authorization: `Bearer ${target.secret}` },
         body: JSON.stringify(slackPayload(target.method, target.channel, message)),
         redirect: "error",
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
       throw classifyNetwork(isTimeout(err));
@@ -58,12 +59,12 @@ export class HttpSlackSender implements SlackSender {
     if (failure) throw failure;
   }
 
-  private async postWebhook(url: string, message: SlackMessage): Promise<void> {
+  private async postWebhook(url: string, message: SlackMessage, timeoutMs: number): Promise<void> {
     const target = new URL(url);
     const destination = new URL(`${target.pathname}${target.search}`, this.opts.webhookOrigin).href;
     let retryAfter: string | null = null;
     const webhook = new IncomingWebhook(destination, {
-      timeout: this.opts.timeoutMs,
+      timeout: timeoutMs,
       retryConfig: { retries: 0 },
       // Keeps Retry-After, which the SDK's error does not carry.
       fetch: async (input, init) => {

@@ -7,9 +7,9 @@ const config = loadConfig();
 
 /** API Gateway HTTP API (payload v2) entry point for every route of the contract. */
 export const handler = makeApi({
-  config,
   store: storeFrom(config),
   cipher: cipherFrom(config),
   sender: senderFrom(config),
+  dashboardUrl: config.DASHBOARD_URL,
   sleep: (ms) => sleep(ms),
 });

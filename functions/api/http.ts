@@ -1,10 +1,10 @@
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "aws-lambda";
 import { logger } from "../adapters/observability";
-import { ApiError, badRequest, notFound } from "../core/errors";
+import { DomainError, type ErrorCode, invalid, notFound } from "../core/errors";
 import { type Principal, SCOPES, type Scope } from "../core/identity";
-
-export const MAX_BODY_BYTES = 64 * 1024;
+import { API } from "../core/operational";
+import { STATUS_OF } from "./error-status";
 
 export type ApiEvent = APIGatewayProxyEventV2 & { principal?: Principal; json?: unknown };
 export type ApiResult = Exclude<APIGatewayProxyResultV2, string>;
@@ -16,22 +16,28 @@ export const json = (statusCode: number, body?: unknown, headers: Record<string,
   body: body === undefined ? "" : JSON.stringify(body),
 });
 
-const errorBody = (e: ApiError) => ({
-  error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) },
-});
+/** The contract's error envelope with an explicit status (most errors take theirs from STATUS_OF instead). */
+export const errorResponse = (
+  status: number,
+  code: ErrorCode,
+  message: string,
+  extra: { details?: DomainError["details"]; headers?: Record<string, string> } = {},
+) => json(status, { error: { code, message, ...(extra.details ? { details: extra.details } : {}) } }, extra.headers);
 
-/** The one place errors become responses: known ones keep their status and code, anything else is a bare 500. */
+/**
+ * The one place thrown errors become responses: a DomainError keeps its code and takes its status from STATUS_OF;
+ * anything else is logged with its message and stack and answered with a bare 500 that says nothing more.
+ */
 export const errorEnvelope = (): Middleware => ({
   onError: async (request) => {
     const err = request.error;
-    if (err instanceof ApiError) {
-      request.response = json(err.status, errorBody(err), err.headers);
+    if (err instanceof DomainError) {
+      request.response = errorResponse(STATUS_OF[err.code], err.code, err.message, { details: err.details });
       return;
     }
-    logger.error("unhandled error", { error: err?.name, code: (err as { code?: unknown })?.code });
-    request.response = json(500, {
-      error: { code: "internal_error", message: "Something went wrong on our side; it has been logged." },
-    });
+    // The error itself (name, message, stack), never the request: bodies carry credentials.
+    logger.error("unhandled error", { error: err ?? undefined, route: request.event.requestContext?.http?.path });
+    request.response = errorResponse(500, "internal_error", "Something went wrong on our side; it has been logged.");
   },
 });
 
@@ -43,23 +49,25 @@ const isJsonType = (type: string | undefined) => {
   return media === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(media);
 };
 
+export type BodyMode = "required" | "optional" | "none";
+
 /** 413 over 64 KiB, 415 for a body that is not declared JSON, 400 invalid_json for one that does not parse. */
 export const jsonBody = (opts: { required: boolean }): Middleware => ({
   before: async ({ event }) => {
     const raw = decodeBody(event);
-    if (raw.length > MAX_BODY_BYTES)
-      throw new ApiError(413, "payload_too_large", `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+    if (raw.length > API.maxBodyBytes)
+      throw new DomainError("payload_too_large", `The body is larger than ${API.maxBodyBytes} bytes.`);
     if (raw.length === 0) {
-      if (opts.required) throw badRequest("invalid_json", "This route needs a JSON object body.");
+      if (opts.required) throw invalid("invalid_json", "This route needs a JSON object body.");
       return;
     }
     if (!isJsonType(event.headers?.["content-type"])) {
-      throw new ApiError(415, "unsupported_media_type", "Send the body as application/json.");
+      throw new DomainError("unsupported_media_type", "Send the body as application/json.");
     }
     try {
       event.json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
     } catch {
-      throw badRequest("invalid_json", "The body is not valid UTF-8 JSON.");
+      throw invalid("invalid_json", "The body is not valid UTF-8 JSON.");
     }
   },
 });
@@ -78,30 +86,39 @@ export function principalOf(event: APIGatewayProxyEventV2): Principal {
   return { kind: "anonymous" };
 }
 
-export type Access = { scope: Scope; admin: boolean } | "admin";
+/** Who may call a route: nobody in particular, the admin token only, or a workspace scope (and maybe the admin). */
+export type Access = "public" | "admin" | { scope: Scope; admin: boolean };
 
 /**
  * 401 without a valid token, 404 for a workspace token on another workspace (existence is not disclosed), 403 when
  * the token lacks the route's scope.
  */
-export const authorize = (access: Access): Middleware => ({
+export const authorize = (access: Exclude<Access, "public">): Middleware => ({
   before: async ({ event }) => {
     const principal = principalOf(event);
-    if (principal.kind === "anonymous") throw new ApiError(401, "unauthorized", "A valid bearer token is required.");
+    if (principal.kind === "anonymous") throw new DomainError("unauthorized", "A valid bearer token is required.");
     event.principal = principal;
     const adminAllowed = access === "admin" || access.admin;
     if (principal.kind === "admin") {
       if (adminAllowed) return;
-      throw new ApiError(
-        403,
+      throw new DomainError(
         "forbidden",
         `The admin token cannot call this route; use a workspace token with ${typeof access === "string" ? access : access.scope}.`,
       );
     }
-    if (access === "admin") throw new ApiError(403, "forbidden", "This route needs the admin token.");
+    if (access === "admin") throw new DomainError("forbidden", "This route needs the admin token.");
     const ws = event.pathParameters?.ws;
     if (ws !== undefined && ws !== principal.workspaceId) throw notFound();
     if (!principal.scopes.includes(access.scope))
-      throw new ApiError(403, "forbidden", `This token lacks the ${access.scope} scope.`);
+      throw new DomainError("forbidden", `This token lacks the ${access.scope} scope.`);
+  },
+});
+
+/** Path ids that cannot be ids of their kind are 404 before anything looks them up (a 1,100-character id is not). */
+export const pathIds = (patterns: Record<string, RegExp>): Middleware => ({
+  before: async ({ event }) => {
+    for (const [name, pattern] of Object.entries(patterns)) {
+      if (!pattern.test(event.pathParameters?.[name] ?? "")) throw notFound();
+    }
   },
 });

@@ -1,5 +1,5 @@
-import type { DynamoStore } from "../adapters/dynamo-store";
 import { hashToken } from "../core/identity";
+import type { TokenRecord } from "../core/ports";
 
 /** What API Gateway hands the API function in `requestContext.authorizer.lambda`: primitives only. */
 export type AuthContext =
@@ -12,7 +12,7 @@ export type AuthContext =
  * with the contract's 401 envelope instead of API Gateway's bare 403.
  */
 export async function resolveToken(
-  store: Pick<DynamoStore, "getTokenByHash">,
+  store: { getTokenByHash(hash: string): Promise<TokenRecord | undefined> },
   authorization: string | undefined,
 ): Promise<AuthContext> {
   const match = /^Bearer ([A-Za-z0-9_\-.~+/]{8,512}=*)$/i.exec(authorization?.trim() ?? "");

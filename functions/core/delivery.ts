@@ -2,20 +2,29 @@ import { renderEvent, renderTest, type SlackMessage } from "./block-kit";
 import { DeliveryError } from "./errors";
 import { newSortableId } from "./identity";
 import type { CredentialCipher, DeliveryStore, IntegrationRecord, NotificationRecord, SlackSender } from "./ports";
-import { MAX_ATTEMPTS, retryDelayMs } from "./retry-policy";
+import { MAX_ATTEMPTS } from "./operational";
+import { retryDelayMs } from "./retry-policy";
 
 /** The FIFO message group of a notification: one channel of one workspace, delivered in order. */
 export const deliveryGroup = (workspaceId: string, channel: string) => `${workspaceId}#${channel}`;
 
+/** Our own reasons to end a notification without (another) post; recorded as its error code. */
+export type StopReason = "attempts_exhausted" | "not_connected" | "disabled" | "event_not_found";
+/** Why a queued message was left alone: it is not (or no longer) pending. */
+export type SkipReason = "already_delivered" | "already_failed" | "unknown_notification" | "finished_elsewhere";
+/** Why a message goes back to the queue: the channel's pacing, or a retry wait (Retry-After) beyond this invocation. */
+export type RequeueReason = "paced" | "retry_wait";
+
 export type AttemptOutcome =
   | { status: "delivered"; attempts: number }
+  /** `error` is Slack's code (or ours: http_502, timeout, …) or a StopReason. */
   | { status: "failed"; error: string; attempts: number; exhausted: boolean }
-  /** A wait (Retry-After, pacing) longer than the time left: hand the message back to the queue for that long. */
-  | { status: "requeue"; delayMs: number; error: string };
+  /** A wait longer than the time left: hand the message back to the queue for that long. */
+  | { status: "requeue"; delayMs: number; reason: RequeueReason; error?: string };
 
 export interface AttemptLoop {
-  /** Called before each attempt; returns the attempt's 1-based number, or the code saying why no attempt may be made. */
-  begin(): Promise<number | { stop: string }>;
+  /** Called before each attempt; returns the attempt's 1-based number, or the reason no attempt may be made. */
+  begin(): Promise<number | { stop: StopReason }>;
   post(): Promise<void>;
   sleep(ms: number): Promise<void>;
   /** Milliseconds this invocation may still spend waiting. */
@@ -40,7 +49,8 @@ export async function runAttempts(loop: AttemptLoop): Promise<AttemptOutcome> {
       const delay = retryDelayMs(attempt, err);
       if (delay === undefined)
         return { status: "failed", error: err.code, attempts: attempt, exhausted: err.retryable };
-      if (delay > loop.waitBudgetMs()) return { status: "requeue", delayMs: delay, error: err.code };
+      if (delay > loop.waitBudgetMs())
+        return { status: "requeue", delayMs: delay, reason: "retry_wait", error: err.code };
       await loop.sleep(delay);
     }
   }
@@ -64,7 +74,7 @@ export interface DeliverDeps {
   }): Promise<void>;
 }
 
-export type DeliverResult = AttemptOutcome | { status: "skipped"; reason: string };
+export type DeliverResult = AttemptOutcome | { status: "skipped"; reason: SkipReason };
 
 /** Opens the credential for one use and zeroes it after, whatever happens. */
 export async function withCredential<T>(
@@ -101,7 +111,7 @@ export function makeDeliver(deps: DeliverDeps) {
     exhausted: boolean,
   ): Promise<DeliverResult> => {
     const changed = await deps.store.finish(n.workspace_id, n.id, { status: "failed", error });
-    if (!changed) return { status: "skipped", reason: "finished elsewhere" };
+    if (!changed) return { status: "skipped", reason: "finished_elsewhere" };
     if (exhausted)
       await deps.deadLetter({
         workspace_id: n.workspace_id,
@@ -136,8 +146,8 @@ export function makeDeliver(deps: DeliverDeps) {
     waitBudgetMs: () => number,
   ): Promise<DeliverResult> {
     const n = await deps.store.getNotification(ref.workspace_id, ref.notification_id);
-    if (n?.status !== "pending")
-      return { status: "skipped", reason: n ? `already ${n.status}` : "unknown notification" };
+    if (!n) return { status: "skipped", reason: "unknown_notification" };
+    if (n.status !== "pending") return { status: "skipped", reason: `already_${n.status}` };
     const integration = await deps.store.getIntegration(n.workspace_id);
     if (!integration || integration.connection_id !== n.connection_id)
       return fail(n, "not_connected", n.attempts, false);
@@ -147,7 +157,7 @@ export function makeDeliver(deps: DeliverDeps) {
 
     const last = await deps.store.lastPostAt(n.workspace_id, n.channel);
     const pace = last === undefined ? 0 : last + deps.channelIntervalMs - deps.now();
-    if (pace > waitBudgetMs()) return { status: "requeue", delayMs: pace, error: "paced" };
+    if (pace > waitBudgetMs()) return { status: "requeue", delayMs: pace, reason: "paced" };
     if (pace > 0) await deps.sleep(pace);
 
     let tried = 0;

@@ -1,21 +1,50 @@
-/** A failure the API reports to its caller: an HTTP status, a machine code and a sentence for humans. */
-export class ApiError extends Error {
-  override readonly name = "ApiError";
+/**
+ * Every machine code the service answers with. The core and the adapters throw these; the HTTP edge
+ * (functions/api/error-status.ts) is the one place that turns a code into a status.
+ */
+export const ERROR_CODES = [
+  "invalid_json",
+  "validation_error",
+  "invalid_credentials",
+  "invalid_bot_token",
+  "invalid_user_token",
+  "invalid_webhook_url",
+  "invalid_channel",
+  "too_many_channels",
+  "invalid_cursor",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "not_connected",
+  "method_not_allowed",
+  "event_id_conflict",
+  "invalid_state",
+  "payload_too_large",
+  "unsupported_media_type",
+  "internal_error",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+/** A failure the caller can act on: a typed code and a sentence for humans; validation failures add details. */
+export class DomainError extends Error {
+  override readonly name = "DomainError";
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
-    readonly details?: { path: string; message: string }[],
-    readonly headers?: Record<string, string>,
+    readonly details?: ErrorDetail[],
   ) {
     super(message);
   }
 }
 
-export const badRequest = (code: string, message: string, details?: { path: string; message: string }[]) =>
-  new ApiError(400, code, message, details);
-export const notFound = (message = "Not found.") => new ApiError(404, "not_found", message);
-export const conflict = (code: string, message: string) => new ApiError(409, code, message);
+export const invalid = (code: ErrorCode, message: string, details?: ErrorDetail[]) =>
+  new DomainError(code, message, details);
+export const notFound = (message = "Not found.") => new DomainError("not_found", message);
 
 /**
  * A failed attempt to post to Slack. `code` is what the notification log shows; it never carries the credential

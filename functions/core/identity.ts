@@ -51,6 +51,13 @@ export function newSortableId(prefix: string, now = Date.now()): string {
 
 export const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString("base64url")}`;
 
+/** What an id in a path can look like; anything else cannot name a resource (404, and no lookup is made). */
+export const ID_PATTERNS = {
+  workspace: /^ws_[A-Za-z0-9_-]{16}$/,
+  token: /^tok_[A-Za-z0-9_-]{1,40}$/,
+  notification: /^ntf_[0-9a-z]{24}$/,
+} as const;
+
 /** A new bearer token and the record that stores it (only its hash); the token itself is shown once. */
 export function issueToken(fields: Omit<TokenRecord, "id" | "hash" | "created_at"> & { id?: string }) {
   const token = newToken();

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { type Condition, conditionsSchema } from "./conditions";
-import { badRequest } from "./errors";
+import { invalid } from "./errors";
 import { parseOrThrow } from "./validation";
 
 export type Method = "bot_token" | "user_token" | "webhook";
@@ -46,17 +46,18 @@ export function isSlackWebhookUrl(raw: string): boolean {
 }
 
 const channelEntry = z.union([
-  z.string(),
+  z.string().meta({ description: "A channel name (#upgrades) or a Slack channel ID (C…/G…)" }),
   z.object({ name: z.string(), conditions: conditionsSchema.optional() }).strict(),
 ]);
 
-const putBodySchema = z.object({
-  bot_token: z.unknown().optional(),
-  user_token: z.unknown().optional(),
-  webhook_url: z.unknown().optional(),
+/** The PUT body; the credential fields are checked first (by credentialOf) so each gets its own error code. */
+export const integrationBodySchema = z.object({
+  bot_token: z.string().optional().meta({ description: "A bot token, xoxb-…" }),
+  user_token: z.string().optional().meta({ description: "A user token, xoxp-…" }),
+  webhook_url: z.string().optional().meta({ description: "An incoming webhook, https://hooks.slack.com/services/…" }),
   channel: z.string().optional(),
-  channels: z.array(channelEntry).optional(),
-  enabled: z.boolean().optional(),
+  channels: z.array(channelEntry).max(MAX_CHANNELS).optional(),
+  enabled: z.boolean().optional().meta({ description: "Receive notifications (default true)" }),
   conditions: conditionsSchema.optional(),
 });
 
@@ -68,21 +69,21 @@ export interface IntegrationUpdate {
 
 function credentialOf(body: Record<string, unknown>): { method: Method; secret: string } | undefined {
   const given = (["bot_token", "user_token", "webhook_url"] as const).filter((k) => body[k] !== undefined);
-  if (given.length > 1) throw badRequest("invalid_credentials", `Several credentials given: ${CREDENTIAL_HELP}.`);
+  if (given.length > 1) throw invalid("invalid_credentials", `Several credentials given: ${CREDENTIAL_HELP}.`);
   const key = given[0];
   if (key === undefined) return undefined;
   const value = body[key];
   const secret = typeof value === "string" ? value : "";
   if (key === "bot_token") {
-    if (!BOT_TOKEN.test(secret)) throw badRequest("invalid_bot_token", "bot_token must start with xoxb-.");
+    if (!BOT_TOKEN.test(secret)) throw invalid("invalid_bot_token", "bot_token must start with xoxb-.");
     return { method: "bot_token", secret };
   }
   if (key === "user_token") {
-    if (!USER_TOKEN.test(secret)) throw badRequest("invalid_user_token", "user_token must start with xoxp-.");
+    if (!USER_TOKEN.test(secret)) throw invalid("invalid_user_token", "user_token must start with xoxp-.");
     return { method: "user_token", secret };
   }
   if (!isSlackWebhookUrl(secret)) {
-    throw badRequest(
+    throw invalid(
       "invalid_webhook_url",
       "webhook_url must be https://hooks.slack.com/services/… with no user info, port, query or fragment.",
     );
@@ -90,9 +91,9 @@ function credentialOf(body: Record<string, unknown>): { method: Method; secret: 
   return { method: "webhook", secret };
 }
 
-function channelsOf(body: z.infer<typeof putBodySchema>): ChannelConfig[] | undefined {
+function channelsOf(body: z.infer<typeof integrationBodySchema>): ChannelConfig[] | undefined {
   if (body.channel !== undefined && body.channels !== undefined) {
-    throw badRequest("validation_error", "Give channel or channels, not both.", [
+    throw invalid("validation_error", "Give channel or channels, not both.", [
       { path: "channels", message: "channel and channels are mutually exclusive" },
     ]);
   }
@@ -104,14 +105,14 @@ function channelsOf(body: z.infer<typeof putBodySchema>): ChannelConfig[] | unde
   const seen = new Set<string>();
   channels.forEach((c, i) => {
     if (!CHANNEL_NAME.test(c.name) && !CHANNEL_ID.test(c.name)) {
-      throw badRequest(
+      throw invalid(
         "invalid_channel",
         `Channel ${JSON.stringify(c.name.slice(0, 100))} is not valid: use # and lowercase letters, digits, - _ . (at most 80), or a channel ID.`,
         [{ path: `channels.${i}`, message: "invalid channel name" }],
       );
     }
     if (seen.has(c.name)) {
-      throw badRequest("invalid_channel", `Channel ${c.name} is listed twice.`, [
+      throw invalid("invalid_channel", `Channel ${c.name} is listed twice.`, [
         { path: `channels.${i}`, message: "duplicate channel" },
       ]);
     }
@@ -123,24 +124,24 @@ function channelsOf(body: z.infer<typeof putBodySchema>): ChannelConfig[] | unde
 /** Validates a PUT body against what is stored: a first connect needs exactly one credential; later PUTs change only what they carry. */
 export function planIntegrationUpdate(rawBody: unknown, stored: IntegrationSettings | undefined): IntegrationUpdate {
   if (typeof rawBody !== "object" || rawBody === null || Array.isArray(rawBody)) {
-    throw badRequest("validation_error", "The request body must be a JSON object.", [
+    throw invalid("validation_error", "The request body must be a JSON object.", [
       { path: "", message: "expected an object" },
     ]);
   }
   const raw = rawBody as Record<string, unknown>;
   // The specific codes first, so a caller learns the exact thing to fix.
   const credential = credentialOf(raw);
-  if (!credential && !stored) throw badRequest("invalid_credentials", `No credential given: ${CREDENTIAL_HELP}.`);
+  if (!credential && !stored) throw invalid("invalid_credentials", `No credential given: ${CREDENTIAL_HELP}.`);
   if (Array.isArray(raw.channels) && raw.channels.length > MAX_CHANNELS) {
-    throw badRequest("too_many_channels", `At most ${MAX_CHANNELS} channels; ${raw.channels.length} given.`);
+    throw invalid("too_many_channels", `At most ${MAX_CHANNELS} channels; ${raw.channels.length} given.`);
   }
-  const body = parseOrThrow(putBodySchema, raw);
+  const body = parseOrThrow(integrationBodySchema, raw);
   // No channel at all, now or before (an empty list included), means the product's default: #general.
   const listed = channelsOf(body) ?? stored?.channels ?? [];
   const channels = listed.length ? listed : [{ name: DEFAULT_CHANNEL, conditions: [] }];
   const method = credential?.method ?? (stored as IntegrationSettings).method;
   if (method === "webhook" && channels.length > 1) {
-    throw badRequest(
+    throw invalid(
       "too_many_channels",
       "A webhook posts to its own channel: give at most one channel with webhook_url.",
     );

@@ -81,7 +81,64 @@ export interface TokenRecord {
   created_at: string;
 }
 
-/** What the delivery path needs from storage; the DynamoDB store implements it, unit tests fake it. */
+export interface WorkspaceRecord {
+  workspace_id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ListQuery {
+  status?: NotificationStatus;
+  type?: NotificationType;
+  limit: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** Storage ports, one per resource; the DynamoDB store implements them all, unit tests fake them. */
+export interface WorkspaceStore {
+  /** The workspace and its first token, together or not at all. */
+  createWorkspace(w: WorkspaceRecord, token: TokenRecord): Promise<void>;
+  getWorkspace(id: string): Promise<WorkspaceRecord | undefined>;
+}
+
+export interface TokenStore {
+  putToken(t: TokenRecord): Promise<void>;
+  listTokens(workspaceId: string): Promise<TokenRecord[]>;
+  /** False when the workspace has no such token. */
+  deleteToken(workspaceId: string, tokenId: string): Promise<boolean>;
+}
+
+export interface IntegrationStore {
+  getIntegration(workspaceId: string): Promise<IntegrationRecord | undefined>;
+  putIntegration(r: IntegrationRecord): Promise<void>;
+  /** Erases the integration, credential included; false when there was none. */
+  deleteIntegration(workspaceId: string): Promise<boolean>;
+}
+
+export interface EventStore {
+  /** The outbox's commit point: the event and its notifications, or the record already stored under its event_id. */
+  acceptEvent(
+    event: EventRecord,
+    notifications: NotificationRecord[],
+  ): Promise<{ stored: true } | { stored: false; existing: EventRecord }>;
+  getEvent(workspaceId: string, eventId: string): Promise<EventRecord | undefined>;
+}
+
+export interface NotificationStore {
+  getNotification(workspaceId: string, id: string): Promise<NotificationRecord | undefined>;
+  /** A notification written in its final state (the test message, sent synchronously). */
+  putNotification(n: NotificationRecord): Promise<void>;
+  listNotifications(workspaceId: string, q: ListQuery): Promise<Page<NotificationRecord>>;
+  /** failed → pending with a fresh attempt budget; undefined when it was not failed. */
+  requeue(workspaceId: string, id: string): Promise<NotificationRecord | undefined>;
+}
+
+/** What the delivery path needs from storage. */
 export interface DeliveryStore {
   getNotification(workspaceId: string, id: string): Promise<NotificationRecord | undefined>;
   getEvent(workspaceId: string, eventId: string): Promise<EventRecord | undefined>;
@@ -106,7 +163,8 @@ export interface SlackTarget {
 
 /** Posts one message; throws DeliveryError with a code and whether it is worth retrying. */
 export interface SlackSender {
-  post(target: SlackTarget, message: SlackMessage): Promise<void>;
+  /** `timeoutMs` overrides the sender's own timeout for this post (the synchronous test message needs less). */
+  post(target: SlackTarget, message: SlackMessage, opts?: { timeoutMs?: number }): Promise<void>;
 }
 
 export type { ChannelConfig, Condition };

@@ -1,10 +1,5 @@
 import { DeliveryError } from "./errors";
-
-/** Contract: up to 3 attempts, waiting 1 s then 2 s (or Slack's Retry-After when it gives one). */
-export const MAX_ATTEMPTS = 3;
-export const BACKOFF_MS = [1000, 2000] as const;
-/** A Retry-After beyond this is not slept on; the message goes back to the queue instead. */
-export const MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
+import { BACKOFF_MS, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from "./operational";
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const RETRYABLE_SLACK_ERRORS = new Set([

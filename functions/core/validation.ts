@@ -1,5 +1,5 @@
 import type * as z from "zod";
-import { badRequest } from "./errors";
+import { invalid } from "./errors";
 
 /** Parses `input` with `schema`, or throws a 400 `validation_error` listing every problem with its JSON path. */
 export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, what = "request body"): z.output<T> {
@@ -9,7 +9,7 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, wha
     path: issue.path.map(String).join("."),
     message: issue.message,
   }));
-  throw badRequest(
+  throw invalid(
     "validation_error",
     `The ${what} is not valid: ${details[0]?.path || "(root)"}: ${details[0]?.message}`,
     details,

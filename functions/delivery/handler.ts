@@ -1,12 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambda-powertools/batch";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
 import { ChangeMessageVisibilityCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import * as z from "zod";
 import { loadConfig } from "../adapters/config";
-import { countFailure, flushMetrics, logger, metrics } from "../adapters/observability";
+import { countFailure, emit, flushMetrics, logger } from "../adapters/observability";
 import { cipherFrom, senderFrom, sqsFrom, storeFrom } from "../adapters/runtime";
-import { deliveryGroup, makeDeliver } from "../core/delivery";
+import { type DeliverResult, deliveryGroup, makeDeliver } from "../core/delivery";
+import { DELIVERY, METRICS } from "../core/operational";
 
 const config = loadConfig();
 const sqs = sqsFrom(config);
@@ -47,42 +50,64 @@ const parseJson = (body: string): unknown => {
   }
 };
 
-/** Leaves headroom to write the outcome after the last wait. */
-const SAFETY_MS = 5_000;
+/** What an operator sees of one delivery: the outcome at INFO, a permanent failure at WARN with Slack's code. */
+function record(notificationId: string, result: DeliverResult, sentAt: number) {
+  switch (result.status) {
+    case "delivered":
+      logger.info("delivered", { notification_id: notificationId, attempts: result.attempts });
+      emit(METRICS.notificationsDelivered);
+      if (sentAt) emit(METRICS.deliveryLatency, Date.now() - sentAt, "Milliseconds");
+      return;
+    case "failed":
+      logger.warn("notification failed", {
+        notification_id: notificationId,
+        error: result.error,
+        attempts: result.attempts,
+        dead_lettered: result.exhausted,
+      });
+      countFailure(result.error);
+      return;
+    case "requeue":
+      logger.info("requeued", { notification_id: notificationId, reason: result.reason, delay_ms: result.delayMs });
+      if (result.error === "rate_limited") emit(METRICS.rateLimited);
+      return;
+    case "skipped":
+      logger.info("skipped", { notification_id: notificationId, reason: result.reason });
+      return;
+  }
+}
 
-async function handleRecord(record: SQSRecord, context: Context) {
-  const parsed = queueMessageSchema.safeParse(parseJson(record.body));
+async function handleRecord(sqsRecord: SQSRecord, context: Context) {
+  const parsed = queueMessageSchema.safeParse(parseJson(sqsRecord.body));
   if (!parsed.success) {
     // Nothing to deliver and nothing to retry: drop it, loudly.
-    logger.error("malformed queue message dropped", { messageId: record.messageId });
+    logger.error("malformed queue message dropped", { messageId: sqsRecord.messageId });
     return;
   }
-  const result = await deliver(parsed.data, () => context.getRemainingTimeInMillis() - SAFETY_MS);
-  logger.info("delivery", {
-    notification_id: parsed.data.notification_id,
-    status: result.status,
-    ...("error" in result ? { error: result.error } : {}),
-  });
-  switch (result.status) {
-    case "delivered": {
-      metrics.addMetric("NotificationsDelivered", "Count", 1);
-      const sentAt = Number(record.attributes.SentTimestamp);
-      if (sentAt) metrics.addMetric("DeliveryLatency", "Milliseconds", Date.now() - sentAt);
-      break;
-    }
-    case "failed":
-      countFailure(result.error);
-      break;
-    case "requeue":
-      if (result.error === "rate_limited") metrics.addMetric("RateLimited", "Count", 1);
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: config.DELIVERY_QUEUE_URL,
-          ReceiptHandle: record.receiptHandle,
-          VisibilityTimeout: Math.min(43_200, Math.ceil(result.delayMs / 1000)),
-        }),
-      );
-      throw new RequeueError(`requeued for ${result.delayMs} ms`);
+  const ref = parsed.data;
+  let result: DeliverResult;
+  try {
+    result = await deliver(ref, () => context.getRemainingTimeInMillis() - DELIVERY.safetyMarginMs);
+  } catch (err) {
+    // DynamoDB, KMS or a bug: the batch processor would only record it, so say it here and count it for the alarm.
+    logger.error("delivery record failed", {
+      notification_id: ref.notification_id,
+      workspace_id: ref.workspace_id,
+      error: err as Error,
+    });
+    emit(METRICS.deliveryRecordErrors);
+    throw err;
+  }
+  record(ref.notification_id, result, Number(sqsRecord.attributes.SentTimestamp));
+  if (result.status === "requeue") {
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: config.DELIVERY_QUEUE_URL,
+        ReceiptHandle: sqsRecord.receiptHandle,
+        VisibilityTimeout: Math.min(43_200, Math.ceil(result.delayMs / 1000)),
+      }),
+    );
+    throw new RequeueError(`requeued for ${result.delayMs} ms`);
   }
 }
 
@@ -90,10 +115,10 @@ async function handleRecord(record: SQSRecord, context: Context) {
  * SQS FIFO event source: records of one channel run in order; when one fails or is requeued, the rest of its group in
  * this batch are reported failed too, so order holds (partial batch responses).
  */
-export const handler = async (event: SQSEvent, context: Context) => {
+export const handler = middy(async (event: SQSEvent, context: Context) => {
   const processor = new SqsFifoPartialProcessorAsync();
   try {
-    return await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, context), processor, {
+    return await processPartialResponse(event, (r: SQSRecord) => handleRecord(r, context), processor, {
       context,
       skipGroupOnError: true,
       throwOnFullBatchFailure: false,
@@ -101,4 +126,4 @@ export const handler = async (event: SQSEvent, context: Context) => {
   } finally {
     flushMetrics();
   }
-};
+}).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -144,6 +144,7 @@ describe("delivering one notification", () => {
     expect(await setup(long)(ref("n2"), plenty)).toEqual({
       status: "requeue",
       delayMs: 120_000,
+      reason: "retry_wait",
       error: "rate_limited",
     });
     expect(store.notifications.get("n2")).toMatchObject({ status: "pending", attempts: 1 });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../functions/core/errors";
+import { DomainError } from "../../functions/core/errors";
 import { type IntegrationSettings, isSlackWebhookUrl, planIntegrationUpdate } from "../../functions/core/integration";
 
 const codeOf = (fn: () => unknown) => {
   try {
     fn();
   } catch (err) {
-    return err instanceof ApiError ? err.code : "not-an-api-error";
+    return err instanceof DomainError ? err.code : "not-an-api-error";
   }
   return "no-error";
 };

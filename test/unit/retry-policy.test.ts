@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DeliveryError } from "../../functions/core/errors";
-import {
-  classifyHttp,
-  classifyNetwork,
-  MAX_RETRY_AFTER_MS,
-  parseRetryAfter,
-  retryDelayMs,
-} from "../../functions/core/retry-policy";
+import { MAX_RETRY_AFTER_MS } from "../../functions/core/operational";
+import { classifyHttp, classifyNetwork, parseRetryAfter, retryDelayMs } from "../../functions/core/retry-policy";
 
 describe("classifying Slack's answers", () => {
   it("success is no error", () => {

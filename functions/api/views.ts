@@ -1,0 +1,140 @@
+import * as z from "zod";
+import { conditionSchema } from "../core/conditions";
+import { ERROR_CODES } from "../core/errors";
+import { EVENT_TYPES } from "../core/events";
+import { SCOPES } from "../core/identity";
+import type { IntegrationRecord, NotificationRecord, TokenRecord } from "../core/ports";
+
+/**
+ * What the API answers: each view as a function of the stored record, and its schema for the OpenAPI document. The
+ * views are the only way records leave the service, so no credential (nor its ciphertext) is ever in one.
+ */
+
+const timestamp = z.string().meta({ description: "RFC 3339 timestamp" });
+const status = z.enum(["pending", "delivered", "failed"]);
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODES),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: "Error" });
+
+export const integrationViewSchema = z
+  .object({
+    workspace_id: z.string(),
+    connected: z.literal(true),
+    method: z.enum(["bot_token", "user_token", "webhook"]),
+    credential_hint: z.string().meta({ description: "The credential's last four characters" }),
+    channels: z.array(z.object({ name: z.string(), conditions: z.array(conditionSchema) })),
+    enabled: z.boolean(),
+    conditions: z.array(conditionSchema),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: "Integration" });
+
+export const integrationView = (r: IntegrationRecord): z.infer<typeof integrationViewSchema> => ({
+  workspace_id: r.workspace_id,
+  connected: true,
+  method: r.method,
+  credential_hint: r.credential_hint,
+  channels: r.channels,
+  enabled: r.enabled,
+  conditions: r.conditions,
+  created_at: r.created_at,
+  updated_at: r.updated_at,
+});
+
+export const notificationViewSchema = z
+  .object({
+    id: z.string(),
+    event_id: z.string(),
+    type: z.enum([...EVENT_TYPES, "test"]),
+    channel: z.string(),
+    status,
+    attempts: z.number().int(),
+    error: z.string().optional().meta({ description: "Slack's error code, or ours (rate_limited, not_connected, …)" }),
+    created_at: timestamp,
+    updated_at: timestamp,
+    delivered_at: timestamp.optional(),
+  })
+  .meta({ id: "Notification" });
+
+export const notificationView = (n: NotificationRecord): z.infer<typeof notificationViewSchema> => ({
+  id: n.id,
+  event_id: n.event_id,
+  type: n.type,
+  channel: n.channel,
+  status: n.status,
+  attempts: n.attempts,
+  ...(n.error ? { error: n.error } : {}),
+  created_at: n.created_at,
+  updated_at: n.updated_at,
+  ...(n.delivered_at ? { delivered_at: n.delivered_at } : {}),
+});
+
+export const notificationPageSchema = z
+  .object({ items: z.array(notificationViewSchema), next_cursor: z.string().nullable() })
+  .meta({ id: "NotificationPage" });
+
+export const tokenViewSchema = z
+  .object({ id: z.string(), name: z.string(), scopes: z.array(z.enum(SCOPES)), created_at: timestamp })
+  .meta({ id: "Token" });
+export const tokenView = (t: TokenRecord) => ({ id: t.id, name: t.name, scopes: t.scopes, created_at: t.created_at });
+
+export const tokenCreatedSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    scopes: z.array(z.enum(SCOPES)),
+    token: z.string().meta({ description: "The bearer token; shown only in this response" }),
+  })
+  .meta({ id: "TokenCreated" });
+
+export const workspaceCreatedSchema = z
+  .object({
+    workspace_id: z.string(),
+    name: z.string(),
+    token: z.string().meta({ description: "A token with every workspace scope; shown only in this response" }),
+  })
+  .meta({ id: "WorkspaceCreated" });
+
+export const acceptedEventSchema = z
+  .object({
+    event_id: z.string(),
+    notifications: z.array(z.object({ id: z.string(), channel: z.string(), status })),
+    skipped: z.enum(["not_connected", "disabled", "filtered"]).optional(),
+  })
+  .meta({ id: "AcceptedEvent" });
+
+export const previewSchema = z
+  .object({
+    messages: z.array(
+      z.object({
+        channel: z.string(),
+        payload: z.record(z.string(), z.unknown()).meta({ description: "What Slack receives" }),
+      }),
+    ),
+    skipped: z.enum(["not_connected", "disabled", "filtered"]).optional(),
+  })
+  .meta({ id: "Preview" });
+
+export const testResultsSchema = z
+  .object({
+    results: z.array(
+      z.object({
+        channel: z.string(),
+        status: z.enum(["delivered", "failed"]),
+        error: z.string().optional(),
+        notification_id: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: "TestResults" });
+
+export const tokenListSchema = z.object({ items: z.array(tokenViewSchema) }).meta({ id: "TokenList" });
+export const healthSchema = z.object({ status: z.literal("ok") });

@@ -1,0 +1,76 @@
+/**
+ * The service's operational names and numbers, in one place: the functions, the CDK app and the local stack all read
+ * them, and test/unit/operational.test.ts states the invariants between them.
+ */
+
+export const SERVICE_NAME = "medulla-slack-notifier";
+/** Powertools' `service` dimension (and log field) for one stage. */
+export const serviceNameOf = (stage: string) => `${SERVICE_NAME}-${stage}`;
+export const METRIC_NAMESPACE = "MedullaSlackNotifier";
+
+/** Every custom metric the code emits; alarms and the dashboard may only watch these. */
+export const METRICS = {
+  eventsAccepted: "EventsAccepted",
+  notificationsCreated: "NotificationsCreated",
+  notificationsDelivered: "NotificationsDelivered",
+  notificationsFailed: "NotificationsFailed",
+  /** With the `ErrorCode` dimension. */
+  notificationsFailedByCode: "NotificationsFailedByCode",
+  deliveryLatency: "DeliveryLatency",
+  rateLimited: "RateLimited",
+  /** An exception inside one delivery record (DynamoDB, KMS, a bug): the batch goes on, the record is retried. */
+  deliveryRecordErrors: "DeliveryRecordErrors",
+} as const;
+export type MetricName = (typeof METRICS)[keyof typeof METRICS];
+
+/** The retry policy of contract section 4: up to 3 attempts, waiting 1 s then 2 s. */
+export const MAX_ATTEMPTS = 3;
+export const BACKOFF_MS = [1000, 2000] as const;
+/** A Retry-After beyond this is capped (and handed to the queue rather than slept on). */
+export const MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
+
+export const DELIVERY = {
+  /** The delivery function's timeout. */
+  timeoutSeconds: 60,
+  /** Left over after the last wait, to write the outcome before the invocation ends. */
+  safetyMarginMs: 5_000,
+  /** Records per invocation from the FIFO queue (SQS's maximum for FIFO sources). */
+  batchSize: 10,
+  /** AWS's guidance for SQS event sources: visibility timeout at least six times the function timeout. */
+  visibilityTimeoutSeconds: 360,
+  /**
+   * Receives before SQS dead-letters a message on its own. A message uses one receive per attempt at most, and one
+   * more each time an earlier message of its group in the same batch is handed back (skipGroupOnError): see
+   * receivesNeeded() below.
+   */
+  maxReceiveCount: 25,
+  /** The local stack's poller concurrency (the event source mapping's maximum concurrency on AWS). */
+  localConcurrency: 4,
+} as const;
+
+/** Receives one message may need in the worst case before its notification is finished. */
+export const receivesNeeded = () =>
+  // its own attempts, each of which may end in a hand-back, plus a skip for each hand-back of the
+  // (batch size - 1) earlier messages of its group that can share its batch.
+  MAX_ATTEMPTS + (MAX_ATTEMPTS - 1) * (DELIVERY.batchSize - 1);
+
+/** One post to Slack may take this long before it counts as a (retryable) timeout. */
+export const SLACK_TIMEOUT_MS_DEFAULT = 10_000;
+
+export const API = {
+  /** API Gateway's integration limit is 30 s. */
+  timeoutSeconds: 29,
+  authorizerTimeoutSeconds: 5,
+  maxBodyBytes: 64 * 1024,
+  /** The test message is sent synchronously: its retries may wait at most this long in all. */
+  testWaitBudgetMs: 5_000,
+  /** Each test post's own timeout, so three attempts and their waits answer within the API's timeout. */
+  testPostTimeoutMs: 7_000,
+} as const;
+
+export const PIPE = {
+  batchSize: 10,
+  /** Finite, so one bad record cannot stall the shard for the stream's 24 h. */
+  maximumRetryAttempts: 10,
+  maximumRecordAgeSeconds: 3600,
+} as const;

@@ -1,0 +1,124 @@
+import { renderTest } from "../block-kit";
+import { newNotification, runAttempts, withCredential } from "../delivery";
+import { DomainError } from "../errors";
+import { newId } from "../identity";
+import { credentialHint, planIntegrationUpdate } from "../integration";
+import { API, MAX_ATTEMPTS } from "../operational";
+import type { CredentialCipher, IntegrationRecord, IntegrationStore, NotificationStore, SlackSender } from "../ports";
+
+/**
+ * Connects Slack or updates the settings: a first connect needs exactly one credential, a later PUT changes only
+ * what it carries. A new credential is sealed (envelope encryption) before anything is stored.
+ */
+export async function connectIntegration(
+  deps: { integrations: IntegrationStore; cipher: CredentialCipher },
+  workspaceId: string,
+  body: unknown,
+): Promise<IntegrationRecord> {
+  const stored = await deps.integrations.getIntegration(workspaceId);
+  const plan = planIntegrationUpdate(body, stored);
+  const now = new Date().toISOString();
+  let credential = stored?.credential;
+  let hint = stored?.credential_hint;
+  if (plan.credential) {
+    const plain = Buffer.from(plan.credential.secret, "utf8");
+    try {
+      credential = await deps.cipher.seal(plain, workspaceId);
+    } finally {
+      plain.fill(0);
+    }
+    hint = credentialHint(plan.credential.secret);
+  }
+  if (!credential || hint === undefined) throw new Error("unreachable: planIntegrationUpdate requires a credential");
+  const record: IntegrationRecord = {
+    workspace_id: workspaceId,
+    ...plan.settings,
+    credential,
+    credential_hint: hint,
+    connection_id: stored?.connection_id ?? newId("conn"),
+    created_at: stored?.created_at ?? now,
+    updated_at: now,
+  };
+  await deps.integrations.putIntegration(record);
+  return record;
+}
+
+const notConnected = () => new DomainError("not_connected", "Slack is not connected for this workspace.");
+
+/** The integration, or undefined when Slack is not connected. */
+export const getIntegration = (deps: { integrations: IntegrationStore }, workspaceId: string) =>
+  deps.integrations.getIntegration(workspaceId);
+
+/** Erases the integration and its credential; pending notifications then fail as not_connected. */
+export async function disconnectIntegration(deps: { integrations: IntegrationStore }, workspaceId: string) {
+  await deps.integrations.deleteIntegration(workspaceId);
+}
+
+export interface TestResult {
+  channel: string;
+  status: "delivered" | "failed";
+  error?: string;
+  notification_id: string;
+}
+
+export interface TestMessageDeps {
+  integrations: IntegrationStore;
+  notifications: NotificationStore;
+  cipher: CredentialCipher;
+  sender: SlackSender;
+  sleep(ms: number): Promise<void>;
+  dashboardUrl: string;
+}
+
+/**
+ * Sends the test message to every channel at once, synchronously, with the retry policy inside the API's time:
+ * retries wait at most `API.testWaitBudgetMs` in all and each post times out after `API.testPostTimeoutMs`. Each
+ * result is recorded in the notification log in its final state (so the pipe never queues it).
+ */
+export async function sendTestMessage(deps: TestMessageDeps, workspaceId: string): Promise<TestResult[]> {
+  const integration = await deps.integrations.getIntegration(workspaceId);
+  if (!integration) throw notConnected();
+  return withCredential(deps.cipher, integration, (secret) =>
+    Promise.all(
+      integration.channels.map(async ({ name: channel }): Promise<TestResult> => {
+        const record = newNotification({
+          workspace_id: workspaceId,
+          event_id: "test",
+          type: "test",
+          channel,
+          connection_id: integration.connection_id,
+        });
+        const message = renderTest({ workspaceId, channel, dashboardUrl: deps.dashboardUrl, at: record.created_at });
+        let attempt = 0;
+        let waited = 0;
+        const outcome = await runAttempts({
+          begin: async () => (attempt < MAX_ATTEMPTS ? ++attempt : { stop: "attempts_exhausted" }),
+          post: () =>
+            deps.sender.post({ method: integration.method, secret, channel }, message, {
+              timeoutMs: API.testPostTimeoutMs,
+            }),
+          sleep: async (ms) => {
+            waited += ms;
+            await deps.sleep(ms);
+          },
+          waitBudgetMs: () => API.testWaitBudgetMs - waited,
+        });
+        const now = new Date().toISOString();
+        const error = outcome.status === "delivered" ? undefined : outcome.error;
+        await deps.notifications.putNotification({
+          ...record,
+          status: error ? "failed" : "delivered",
+          attempts: attempt,
+          ...(error ? { error } : { delivered_at: now }),
+          updated_at: now,
+        });
+        return {
+          channel,
+          status: error ? "failed" : "delivered",
+          ...(error ? { error } : {}),
+          notification_id: record.id,
+        };
+      }),
+    ),
+  );
+}
