@@ -5,11 +5,8 @@ import { Key } from "aws-cdk-lib/aws-kms";
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { TABLE_KEYS } from "../functions/adapters/dynamo-store";
+import { DELIVERY } from "../functions/core/operational";
 import type { StageConfig } from "./stage-config";
-
-/** The delivery function's timeout; the queue's visibility timeout is six times it (AWS's guidance for SQS sources). */
-export const DELIVERY_TIMEOUT = Duration.seconds(60);
-export const MAX_RECEIVE_COUNT = 5;
 
 export interface StatefulStackProps extends StackProps {
   stage: StageConfig;
@@ -100,9 +97,9 @@ export class StatefulStack extends Stack {
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: this.dataKey,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(DELIVERY_TIMEOUT.toSeconds() * 6),
+      visibilityTimeout: Duration.seconds(DELIVERY.visibilityTimeoutSeconds),
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DELIVERY.maxReceiveCount },
       removalPolicy,
     });
     this.pipeDeadLetterQueue = new Queue(this, "PipeDeadLetterQueue", {

@@ -8,33 +8,18 @@ import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { CfnPipe } from "aws-cdk-lib/aws-pipes";
 import type { Construct } from "constructs";
-import { PIPE_FILTERS, PIPE_TARGET } from "./pipe-definition";
+import { ROUTES } from "../functions/api/routes";
+import { API, DELIVERY, PIPE } from "../functions/core/operational";
 import { Monitoring } from "./constructs/monitoring";
 import { ServiceFunction } from "./constructs/service-function";
-import { DELIVERY_TIMEOUT, type StatefulStack } from "./stateful-stack";
+import { PIPE_FILTERS, PIPE_TARGET } from "./pipe-definition";
+import type { StatefulStack } from "./stateful-stack";
 import type { StageConfig } from "./stage-config";
 
 export interface StatelessStackProps extends StackProps {
   stage: StageConfig;
   stateful: StatefulStack;
 }
-
-/** The contract's routes behind the token authorizer; `/health` and `$default` go to the same function without it. */
-export const API_ROUTES: [HttpMethod, string][] = [
-  [HttpMethod.POST, "/v1/workspaces"],
-  [HttpMethod.POST, "/v1/workspaces/{ws}/tokens"],
-  [HttpMethod.GET, "/v1/workspaces/{ws}/tokens"],
-  [HttpMethod.DELETE, "/v1/workspaces/{ws}/tokens/{id}"],
-  [HttpMethod.PUT, "/v1/workspaces/{ws}/integrations/slack"],
-  [HttpMethod.GET, "/v1/workspaces/{ws}/integrations/slack"],
-  [HttpMethod.DELETE, "/v1/workspaces/{ws}/integrations/slack"],
-  [HttpMethod.POST, "/v1/workspaces/{ws}/integrations/slack/test"],
-  [HttpMethod.POST, "/v1/workspaces/{ws}/events"],
-  [HttpMethod.POST, "/v1/workspaces/{ws}/events/preview"],
-  [HttpMethod.GET, "/v1/workspaces/{ws}/notifications"],
-  [HttpMethod.GET, "/v1/workspaces/{ws}/notifications/{id}"],
-  [HttpMethod.POST, "/v1/workspaces/{ws}/notifications/{id}/retry"],
-];
 
 /** What can be replaced at will: the API, the functions, the pipe and the monitoring. */
 export class StatelessStack extends Stack {
@@ -58,7 +43,7 @@ export class StatelessStack extends Stack {
       stage,
       entry: "authorizer",
       description: "Resolves bearer tokens (by hash) to a workspace and scopes",
-      timeout: Duration.seconds(5),
+      timeout: Duration.seconds(API.authorizerTimeoutSeconds),
       memorySize: 256,
       environment: common,
     });
@@ -66,14 +51,14 @@ export class StatelessStack extends Stack {
       stage,
       entry: "api",
       description: "Every route of the HTTP API",
-      timeout: Duration.seconds(29),
+      timeout: Duration.seconds(API.timeoutSeconds),
       environment: { ...common, KMS_KEY_ID: credentialKey.keyArn },
     });
     this.deliveryFunction = new ServiceFunction(this, "Delivery", {
       stage,
       entry: "delivery",
       description: "Renders Block Kit and posts to Slack, with retries, from the FIFO delivery queue",
-      timeout: DELIVERY_TIMEOUT,
+      timeout: Duration.seconds(DELIVERY.timeoutSeconds),
       reservedConcurrentExecutions: stage.deliveryReservedConcurrency,
       environment: {
         ...common,
@@ -104,7 +89,7 @@ export class StatelessStack extends Stack {
     deadLetterQueue.grantSendMessages(this.deliveryFunction.fn);
     this.deliveryFunction.fn.addEventSource(
       new SqsEventSource(deliveryQueue, {
-        batchSize: 10,
+        batchSize: DELIVERY.batchSize,
         reportBatchItemFailures: true,
         maxConcurrency: stage.deliveryMaxConcurrency,
       }),
@@ -163,8 +148,15 @@ export class StatelessStack extends Stack {
       identitySource: ["$request.header.Authorization"],
       resultsCacheTtl: Duration.seconds(stage.authorizerCacheSeconds),
     });
-    for (const [method, path] of API_ROUTES) api.addRoutes({ path, methods: [method], integration, authorizer });
-    api.addRoutes({ path: "/health", methods: [HttpMethod.GET], integration });
+    // The route table (functions/api/routes.ts) is the one list: the function's router reads it too.
+    for (const route of ROUTES) {
+      api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration,
+        ...(route.access === "public" ? {} : { authorizer }),
+      });
+    }
     return api;
   }
 
@@ -185,10 +177,9 @@ export class StatelessStack extends Stack {
       sourceParameters: {
         dynamoDbStreamParameters: {
           startingPosition: "TRIM_HORIZON",
-          batchSize: 10,
-          // Finite, so one bad record cannot stall the shard for the stream's 24 h.
-          maximumRetryAttempts: 10,
-          maximumRecordAgeInSeconds: 3600,
+          batchSize: PIPE.batchSize,
+          maximumRetryAttempts: PIPE.maximumRetryAttempts,
+          maximumRecordAgeInSeconds: PIPE.maximumRecordAgeSeconds,
           deadLetterConfig: { arn: pipeDeadLetterQueue.queueArn },
         },
         filterCriteria: { filters: PIPE_FILTERS.map((f) => ({ pattern: JSON.stringify(f) })) },

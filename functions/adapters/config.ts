@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { SLACK_TIMEOUT_MS_DEFAULT } from "../core/operational";
 
 const urlWithSlash = z.url().transform((u) => (u.endsWith("/") ? u : `${u}/`));
 
@@ -10,7 +11,7 @@ const envSchema = z.object({
   SLACK_API_URL: urlWithSlash.default("https://slack.com/api/"),
   SLACK_WEBHOOK_ORIGIN: z.url().default("https://hooks.slack.com"),
   SLACK_CHANNEL_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-  SLACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
+  SLACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(SLACK_TIMEOUT_MS_DEFAULT),
   DASHBOARD_URL: z.url().default("http://localhost:3000/"),
   DELIVERY_QUEUE_URL: z.string().optional(),
   DEAD_LETTER_QUEUE_URL: z.string().optional(),

@@ -17,6 +17,7 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { METRIC_NAMESPACE, METRICS, type MetricName, serviceNameOf } from "../../functions/core/operational";
 import type { StageConfig } from "../stage-config";
 import type { ServiceFunction } from "./service-function";
 
@@ -40,6 +41,7 @@ export const ALARMS = {
   throttles: "FunctionThrottles",
   api5xx: "Api5xx",
   failureRatio: "NotificationFailureRatio",
+  recordErrors: "DeliveryRecordErrors",
 } as const;
 
 /** Alarms to one SNS topic (optionally e-mailed), Powertools' custom metrics, and one dashboard. */
@@ -57,16 +59,17 @@ export class Monitoring extends Construct {
     });
     if (stage.alarmEmail) this.topic.addSubscription(new EmailSubscription(stage.alarmEmail));
 
-    const custom = (metricName: string, statistic = "Sum") =>
+    // Only names the code emits (METRICS): test/infra/operational-names.test.ts checks each alarm against them.
+    const custom = (metricName: MetricName, statistic = "Sum") =>
       new Metric({
-        namespace: "MedullaSlackNotifier",
+        namespace: METRIC_NAMESPACE,
         metricName,
-        dimensionsMap: { service: `medulla-slack-notifier-${stage.name}` },
+        dimensionsMap: { service: serviceNameOf(stage.name) },
         statistic,
         period: Duration.minutes(5),
       });
-    const delivered = custom("NotificationsDelivered");
-    const failed = custom("NotificationsFailed");
+    const delivered = custom(METRICS.notificationsDelivered);
+    const failed = custom(METRICS.notificationsFailed);
     const fiveMinutes = { period: Duration.minutes(5) };
     const throttles = new MathExpression({
       expression: props.functions.map((_, i) => `t${i}`).join(" + "),
@@ -83,7 +86,7 @@ export class Monitoring extends Construct {
 
     const alarm = (name: string, metric: IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
       const a = new Alarm(this, name, {
-        alarmName: `medulla-slack-notifier-${stage.name}-${name}`,
+        alarmName: `${serviceNameOf(stage.name)}-${name}`,
         alarmDescription: `${description} See RUNBOOK.md#${name.toLowerCase()}.`,
         metric,
         threshold,
@@ -124,8 +127,14 @@ export class Monitoring extends Construct {
     alarm(ALARMS.throttles, throttles, 1, "A function was throttled.");
     alarm(ALARMS.api5xx, props.api.metricServerError(fiveMinutes), 1, "The API answered 5xx.");
     alarm(ALARMS.failureRatio, failureRatio, 20, "More than 20% of notifications failed in 5 minutes.", 2);
+    alarm(
+      ALARMS.recordErrors,
+      custom(METRICS.deliveryRecordErrors),
+      1,
+      "An exception (DynamoDB, KMS, a bug) stopped the delivery of a queued notification; it will be retried.",
+    );
 
-    const dashboard = new Dashboard(this, "Dashboard", { dashboardName: `medulla-slack-notifier-${stage.name}` });
+    const dashboard = new Dashboard(this, "Dashboard", { dashboardName: serviceNameOf(stage.name) });
     const graph = (title: string, left: IMetric[]) => new GraphWidget({ title, left, width: 8, height: 6 });
     dashboard.addWidgets(
       new TextWidget({
@@ -141,12 +150,15 @@ export class Monitoring extends Construct {
         props.api.metricClientError(fiveMinutes),
       ]),
       graph("API latency p99 (ms)", [props.api.metricLatency({ ...fiveMinutes, statistic: "p99" })]),
-      graph("Events accepted", [custom("EventsAccepted"), custom("NotificationsCreated")]),
+      graph("Events accepted", [custom(METRICS.eventsAccepted), custom(METRICS.notificationsCreated)]),
     );
     dashboard.addWidgets(
-      graph("Notifications delivered / failed", [delivered, failed, custom("RateLimited")]),
+      graph("Notifications delivered / failed", [delivered, failed, custom(METRICS.rateLimited)]),
       graph("Failure ratio (%)", [failureRatio]),
-      graph("Delivery latency (ms)", [custom("DeliveryLatency", "p50"), custom("DeliveryLatency", "p99")]),
+      graph("Delivery latency (ms)", [
+        custom(METRICS.deliveryLatency, "p50"),
+        custom(METRICS.deliveryLatency, "p99"),
+      ]),
     );
     dashboard.addWidgets(
       graph("Delivery queue", [
@@ -159,6 +171,7 @@ export class Monitoring extends Construct {
       ]),
       graph("Function errors and throttles", [
         ...props.functions.map((f) => f.fn.metricErrors(fiveMinutes)),
+        custom(METRICS.deliveryRecordErrors),
         throttles,
       ]),
     );

@@ -4,6 +4,7 @@ import { Architecture, LoggingFormat, Runtime, Tracing } from "aws-cdk-lib/aws-l
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { METRIC_NAMESPACE, serviceNameOf } from "../../functions/core/operational";
 import type { StageConfig } from "../stage-config";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -49,8 +50,8 @@ export class ServiceFunction extends Construct {
       loggingFormat: LoggingFormat.JSON,
       environment: {
         NODE_OPTIONS: "--enable-source-maps",
-        POWERTOOLS_SERVICE_NAME: `medulla-slack-notifier-${props.stage.name}`,
-        POWERTOOLS_METRICS_NAMESPACE: "MedullaSlackNotifier",
+        POWERTOOLS_SERVICE_NAME: serviceNameOf(props.stage.name),
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.stage.logLevel,
         ...props.environment,
       },

@@ -8,7 +8,9 @@ import { addStage } from "../../lib/app";
 import { ALARMS } from "../../lib/constructs/monitoring";
 import { PIPE_FILTERS, PIPE_TARGET } from "../../lib/pipe-definition";
 import { resolveStage } from "../../lib/stage-config";
-import { API_ROUTES } from "../../lib/stateless-stack";
+import { makeApi, type ApiDeps } from "../../functions/api/app";
+import { PUBLIC_PATHS, ROUTES } from "../../functions/api/routes";
+import { DELIVERY, METRIC_NAMESPACE, METRICS, serviceNameOf } from "../../functions/core/operational";
 
 /** Synthesizes a stage with cdk-nag on (it throws on any unacknowledged finding); bundling skipped for speed. */
 function synth(context: Record<string, string>) {
@@ -97,7 +99,7 @@ describe("stateful stack", () => {
       FifoQueue: true,
       VisibilityTimeout: 360,
       KmsMasterKeyId: Match.anyValue(),
-      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: DELIVERY.maxReceiveCount },
     });
     expect(resources(dev.stateful, "AWS::SQS::Queue").filter((q) => q.Properties.FifoQueue)).toHaveLength(2);
     expect(resources(dev.stateful, "AWS::SQS::Queue").every((q) => q.Properties.KmsMasterKeyId)).toBe(true);
@@ -186,18 +188,46 @@ describe("functions", () => {
 });
 
 describe("HTTP API", () => {
-  it("has every contract route behind the cached token authorizer; /health and $default open", () => {
-    const routes = resources(dev.stateless, "AWS::ApiGatewayV2::Route");
-    const keys = routes.map((r) => r.Properties.RouteKey);
-    for (const [method, path] of API_ROUTES) {
-      const route = routes.find((r) => r.Properties.RouteKey === `${method} ${path}`);
-      expect(route, `${method} ${path}`).toBeDefined();
-      expect(route?.Properties.AuthorizationType).toBe("CUSTOM");
+  it("has exactly the route table's routes: the CDK, the function's router and the local server agree", async () => {
+    const routes = resources(dev.stateless, "AWS::ApiGatewayV2::Route").filter(
+      (r) => r.Properties.RouteKey !== "$default",
+    );
+    const deployed = new Map(
+      routes.map((r) => [r.Properties.RouteKey as string, (r.Properties.AuthorizationType as string) ?? "NONE"]),
+    );
+    // The table against API Gateway, with the authorizer on every route that is not public.
+    expect([...deployed.keys()].sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    for (const r of ROUTES)
+      expect(deployed.get(`${r.method} ${r.path}`), r.id).toBe(r.access === "public" ? "NONE" : "CUSTOM");
+    // Every deployed route against the function's router: it must know the route (not 404 "No such route" or 405).
+    // No token is sent, so protected routes answer 401 and public ones 200; no store is touched.
+    const api = makeApi({} as ApiDeps);
+    const ids: Record<string, string> = { ws: "ws_AAAAAAAAAAAAAAAA", id: "ntf_0000000000000000000000aa" };
+    for (const [key, auth] of deployed) {
+      const [method, path] = key.split(" ") as [string, string];
+      const concrete = path.replace(/\{([^}]+)\}/g, (_, name: string) => ids[name] ?? "x");
+      const event = {
+        version: "2.0",
+        rawPath: concrete,
+        headers: {},
+        requestContext: { http: { method, path: concrete } },
+        isBase64Encoded: false,
+      };
+      const res = (await api(event as never, { awsRequestId: "t", getRemainingTimeInMillis: () => 1000 } as never)) as {
+        statusCode: number;
+      };
+      expect(res.statusCode, key).toBe(auth === "NONE" ? 200 : 401);
     }
-    expect(keys).toEqual(expect.arrayContaining(["GET /health", "$default"]));
-    for (const open of routes.filter((r) => ["GET /health", "$default"].includes(r.Properties.RouteKey as string))) {
-      expect(open.Properties.AuthorizationType ?? "NONE").toBe("NONE");
-    }
+    // And the local HTTP server's open paths are API Gateway's.
+    expect([...PUBLIC_PATHS].sort()).toEqual(
+      [...deployed]
+        .filter(([, auth]) => auth === "NONE")
+        .map(([k]) => k.split(" ")[1])
+        .sort(),
+    );
+    expect(resources(dev.stateless, "AWS::ApiGatewayV2::Route").some((r) => r.Properties.RouteKey === "$default")).toBe(
+      true,
+    );
     dev.stateless.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", {
       AuthorizerType: "REQUEST",
       EnableSimpleResponses: true,
@@ -255,6 +285,36 @@ describe("operations", () => {
     expect(resources(dev.stateless, "AWS::SNS::Subscription")).toHaveLength(0);
     prod.stateless.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
     dev.stateless.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+  });
+
+  it("every alarm on a custom metric watches a name the code emits, with the functions' namespace and service", () => {
+    const emitted = new Set<string>(Object.values(METRICS));
+    const sources = readFileSync(new URL("../../functions/delivery/handler.ts", import.meta.url), "utf8").concat(
+      readFileSync(new URL("../../functions/api/handlers/events.ts", import.meta.url), "utf8"),
+      readFileSync(new URL("../../functions/adapters/observability.ts", import.meta.url), "utf8"),
+    );
+    const watched = resources(dev.stateless, "AWS::CloudWatch::Alarm").flatMap((a) => {
+      const direct = a.Properties.Namespace ? [a.Properties] : [];
+      const inMath = ((a.Properties.Metrics as { MetricStat?: { Metric: Record<string, unknown> } }[]) ?? [])
+        .map((m) => m.MetricStat?.Metric)
+        .filter((m): m is Record<string, unknown> => m !== undefined);
+      return [...direct, ...inMath].map((m) => ({ alarm: a.Properties.AlarmName, metric: m }));
+    });
+    const custom = watched.filter(({ metric }) => metric.Namespace === METRIC_NAMESPACE);
+    expect(custom.length).toBeGreaterThanOrEqual(3);
+    for (const { alarm, metric } of custom) {
+      const name = metric.MetricName as string;
+      expect(emitted.has(name), `${alarm} watches ${name}`).toBe(true);
+      const key = Object.entries(METRICS).find(([, v]) => v === name)?.[0];
+      expect(sources, `${alarm}: METRICS.${key} is emitted somewhere`).toContain(`METRICS.${key}`);
+      expect(metric.Dimensions).toEqual([{ Name: "service", Value: serviceNameOf("dev") }]);
+    }
+    const fn = resources(dev.stateless, "AWS::Lambda::Function").find((f) =>
+      JSON.stringify(f.Properties.Environment).includes("POWERTOOLS_SERVICE_NAME"),
+    );
+    expect(fn?.Properties.Environment).toMatchObject({
+      Variables: { POWERTOOLS_SERVICE_NAME: serviceNameOf("dev"), POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE },
+    });
   });
 
   it("RUNBOOK.md has a section for every alarm", () => {

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../functions/adapters/config";
+import {
+  API,
+  BACKOFF_MS,
+  DELIVERY,
+  MAX_ATTEMPTS,
+  PIPE,
+  receivesNeeded,
+  SLACK_TIMEOUT_MS_DEFAULT,
+} from "../../functions/core/operational";
+
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** The numbers in functions/core/operational.ts depend on each other; these are the dependencies, stated once. */
+describe("operational numbers", () => {
+  it("the retry policy has one wait between each two attempts", () => {
+    expect(BACKOFF_MS).toHaveLength(MAX_ATTEMPTS - 1);
+  });
+
+  it("the backoffs plus the safety margin fit in the delivery function's timeout", () => {
+    expect(sum(BACKOFF_MS) + DELIVERY.safetyMarginMs).toBeLessThan(DELIVERY.timeoutSeconds * 1000);
+  });
+
+  it("every attempt (Slack's timeout each) and every backoff fit in the delivery function's timeout with margin", () => {
+    const worst = MAX_ATTEMPTS * SLACK_TIMEOUT_MS_DEFAULT + sum(BACKOFF_MS) + DELIVERY.safetyMarginMs;
+    expect(worst).toBeLessThanOrEqual(DELIVERY.timeoutSeconds * 1000);
+  });
+
+  it("the queue's visibility timeout is at least six times the function timeout (AWS's guidance for SQS sources)", () => {
+    expect(DELIVERY.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * DELIVERY.timeoutSeconds);
+  });
+
+  it("the receive count exceeds what the attempts and the group skips can use, so SQS never dead-letters a live one", () => {
+    expect(receivesNeeded()).toBe(MAX_ATTEMPTS + (MAX_ATTEMPTS - 1) * (DELIVERY.batchSize - 1));
+    expect(DELIVERY.maxReceiveCount).toBeGreaterThan(receivesNeeded());
+  });
+
+  it("the test message's wait budget covers the backoffs, and its worst case answers within the API's timeout", () => {
+    expect(API.testWaitBudgetMs).toBeGreaterThanOrEqual(sum(BACKOFF_MS));
+    const worst = MAX_ATTEMPTS * API.testPostTimeoutMs + API.testWaitBudgetMs;
+    expect(worst).toBeLessThan(API.timeoutSeconds * 1000);
+  });
+
+  it("batch sizes are within what SQS FIFO sources and pipes allow", () => {
+    expect(DELIVERY.batchSize).toBeLessThanOrEqual(10);
+    expect(PIPE.batchSize).toBeGreaterThanOrEqual(1);
+  });
+
+  it("the configured default Slack timeout is the one the invariants use", () => {
+    expect(loadConfig({ TABLE_NAME: "t" }).SLACK_TIMEOUT_MS).toBe(SLACK_TIMEOUT_MS_DEFAULT);
+  });
+});

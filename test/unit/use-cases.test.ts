@@ -1,0 +1,254 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { type DomainError, DeliveryError } from "../../functions/core/errors";
+import { hashToken, SCOPES } from "../../functions/core/identity";
+import { API } from "../../functions/core/operational";
+import type { CredentialCipher, SealedCredential, SlackSender, SlackTarget } from "../../functions/core/ports";
+import { acceptEvent, previewEvent } from "../../functions/core/use-cases/events";
+import {
+  connectIntegration,
+  disconnectIntegration,
+  getIntegration,
+  sendTestMessage,
+} from "../../functions/core/use-cases/integration";
+import { getNotification, listNotifications, retryNotification } from "../../functions/core/use-cases/notifications";
+import { createToken, deleteToken, listTokens } from "../../functions/core/use-cases/tokens";
+import { createWorkspace } from "../../functions/core/use-cases/workspaces";
+import { scanEvent, startedEvent } from "../fixtures/events";
+import { FakeStore } from "../fixtures/fake-stores";
+
+/** The DomainError code a promise rejects with. */
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => "resolved",
+    (e: DomainError) => e.code ?? `not a DomainError: ${String(e)}`,
+  );
+
+/** Seals by keeping a copy (so tests can see what was sealed) and remembers every plaintext buffer it saw. */
+class SpyCipher implements CredentialCipher {
+  sealed: { plain: string; workspaceId: string; buffer: Buffer }[] = [];
+  opened: Buffer[] = [];
+  async seal(plaintext: Buffer, workspaceId: string): Promise<SealedCredential> {
+    this.sealed.push({ plain: plaintext.toString(), workspaceId, buffer: plaintext });
+    return {
+      v: 1,
+      key_id: "k",
+      wrapped_key: "",
+      iv: "",
+      tag: "",
+      ciphertext: Buffer.from(plaintext).toString("base64"),
+    };
+  }
+  async open(sealed: SealedCredential): Promise<Buffer> {
+    const b = Buffer.from(sealed.ciphertext, "base64");
+    this.opened.push(b);
+    return b;
+  }
+}
+
+class ScriptedSender implements SlackSender {
+  posts: { target: SlackTarget; timeoutMs?: number }[] = [];
+  constructor(private readonly answers: Record<string, (DeliveryError | undefined)[]> = {}) {}
+  async post(target: SlackTarget, _message: unknown, opts?: { timeoutMs?: number }) {
+    this.posts.push({ target, timeoutMs: opts?.timeoutMs });
+    const answer = this.answers[target.channel]?.shift();
+    if (answer) throw answer;
+  }
+}
+
+const WS = "ws_AAAAAAAAAAAAAAAA";
+let store: FakeStore;
+let cipher: SpyCipher;
+
+beforeEach(() => {
+  store = new FakeStore();
+  cipher = new SpyCipher();
+});
+
+const connect = (body: Record<string, unknown> = { bot_token: "xoxb-1-secret", channels: ["#a", "#b"] }) =>
+  connectIntegration({ integrations: store, cipher }, WS, body);
+
+describe("workspaces and tokens", () => {
+  it("a new workspace stores its first token by hash only, with every workspace scope", async () => {
+    const out = await createWorkspace({ workspaces: store }, { name: "platform" });
+    expect(store.workspaces.get(out.workspace_id)?.name).toBe("platform");
+    const [record] = [...store.tokens.values()];
+    expect(record).toMatchObject({ workspace_id: out.workspace_id, scopes: [...SCOPES], hash: hashToken(out.token) });
+    expect(JSON.stringify(record)).not.toContain(out.token);
+  });
+
+  it("a token may only grant scopes its creator has; the admin may grant any; unknown workspaces are 404", async () => {
+    const { workspace_id: ws } = await createWorkspace({ workspaces: store }, { name: "w" });
+    const deps = { workspaces: store, tokens: store };
+    const narrow = { kind: "workspace" as const, tokenId: "t", workspaceId: ws, scopes: ["tokens:write" as const] };
+    expect(await codeOf(createToken(deps, narrow, ws, { name: "x", scopes: ["events:write"] }))).toBe("forbidden");
+    const admin = { kind: "admin" as const, tokenId: "a" };
+    const { record, token } = await createToken(deps, admin, ws, { name: "engine", scopes: ["events:write"] });
+    expect(store.tokens.get(record.id)?.hash).toBe(hashToken(token));
+    expect(await codeOf(createToken(deps, admin, "ws_BBBBBBBBBBBBBBBB", { name: "x", scopes: ["events:write"] }))).toBe(
+      "not_found",
+    );
+  });
+
+  it("lists oldest first and deletes; deleting an unknown token is 404", async () => {
+    const { workspace_id: ws } = await createWorkspace({ workspaces: store }, { name: "w" });
+    const deps = { workspaces: store, tokens: store };
+    const admin = { kind: "admin" as const, tokenId: "a" };
+    const second = await createToken(deps, admin, ws, { name: "second", scopes: ["events:write"] });
+    second.record.created_at = "2999-01-01T00:00:00.000Z";
+    expect((await listTokens(deps, ws)).map((t) => t.name)).toEqual(["default", "second"]);
+    await deleteToken(deps, ws, second.record.id);
+    expect(store.tokens.has(second.record.id)).toBe(false);
+    expect(await codeOf(deleteToken(deps, ws, second.record.id))).toBe("not_found");
+  });
+});
+
+describe("connecting Slack", () => {
+  it("seals the credential for this workspace, zeroes the plaintext and stores only a hint", async () => {
+    const record = await connect();
+    expect(cipher.sealed).toHaveLength(1);
+    expect(cipher.sealed[0]).toMatchObject({ plain: "xoxb-1-secret", workspaceId: WS });
+    expect(cipher.sealed[0]?.buffer.every((b) => b === 0)).toBe(true);
+    expect(record).toMatchObject({ method: "bot_token", credential_hint: "…cret", enabled: true });
+    expect(record.channels.map((c) => c.name)).toEqual(["#a", "#b"]);
+  });
+
+  it("a first connect without a credential stores nothing", async () => {
+    expect(await codeOf(connect({ channels: ["#a"] }))).toBe("invalid_credentials");
+    expect(store.integrations.size).toBe(0);
+  });
+
+  it("a later PUT keeps the credential and the connection; a new credential replaces it", async () => {
+    const first = await connect();
+    const update = await connect({ enabled: false });
+    expect(cipher.sealed).toHaveLength(1);
+    expect(update).toMatchObject({ enabled: false, connection_id: first.connection_id, created_at: first.created_at });
+    expect(update.credential).toEqual(first.credential);
+    const replaced = await connect({ webhook_url: "https://hooks.slack.com/services/T1/B1/x", channels: ["#a"] });
+    expect(replaced.method).toBe("webhook");
+    expect(replaced.credential).not.toEqual(first.credential);
+  });
+
+  it("reads and disconnects", async () => {
+    await connect();
+    expect((await getIntegration({ integrations: store }, WS))?.method).toBe("bot_token");
+    await disconnectIntegration({ integrations: store }, WS);
+    expect(await getIntegration({ integrations: store }, WS)).toBeUndefined();
+  });
+});
+
+describe("the test message", () => {
+  const deps = (sender: SlackSender, sleeps: number[] = []) => ({
+    integrations: store,
+    notifications: store,
+    cipher,
+    sender,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+    },
+    dashboardUrl: "https://dash.example.com/",
+  });
+
+  it("is a 409-kind not_connected without an integration", async () => {
+    expect(await codeOf(sendTestMessage(deps(new ScriptedSender()), WS))).toBe("not_connected");
+  });
+
+  it("posts to every channel with the short test timeout, retries what is retryable, records final states", async () => {
+    await connect();
+    const sleeps: number[] = [];
+    const sender = new ScriptedSender({
+      "#a": [new DeliveryError("http_503", true)],
+      "#b": [new DeliveryError("channel_not_found", false)],
+    });
+    const results = await sendTestMessage(deps(sender, sleeps), WS);
+    expect(results.map(({ channel, status, error }) => ({ channel, status, error }))).toEqual([
+      { channel: "#a", status: "delivered", error: undefined },
+      { channel: "#b", status: "failed", error: "channel_not_found" },
+    ]);
+    expect(sleeps).toEqual([1000]);
+    expect(
+      sender.posts.every((p) => p.timeoutMs === API.testPostTimeoutMs && p.target.secret === "xoxb-1-secret"),
+    ).toBe(true);
+    for (const r of results) {
+      expect(store.notifications.get(r.notification_id)).toMatchObject({
+        type: "test",
+        status: r.status,
+        attempts: r.channel === "#a" ? 2 : 1,
+      });
+    }
+    expect(cipher.opened.every((b) => b.every((x) => x === 0))).toBe(true);
+  });
+
+  it("stops retrying when the wait budget is spent", async () => {
+    await connect({ bot_token: "xoxb-1-secret", channel: "#a" });
+    const sender = new ScriptedSender({ "#a": [new DeliveryError("rate_limited", true, API.testWaitBudgetMs + 1)] });
+    const [result] = await sendTestMessage(deps(sender), WS);
+    expect(result).toMatchObject({ status: "failed", error: "rate_limited" });
+    expect(sender.posts).toHaveLength(1);
+  });
+});
+
+describe("accepting events", () => {
+  const ports = () => ({ integrations: store, events: store });
+
+  it("creates one pending notification per selected channel, stored with the event", async () => {
+    await connect({
+      bot_token: "xoxb-1-secret",
+      channels: ["#all", { name: "#staging", conditions: [{ key: "env", operator: "In", values: ["staging"] }] }],
+    });
+    const result = await acceptEvent(ports(), WS, scanEvent());
+    expect(result.kind).toBe("accepted");
+    expect(result.response.notifications.map((n) => [n.channel, n.status])).toEqual([["#all", "pending"]]);
+    expect(store.notifications.size).toBe(1);
+  });
+
+  it("says why nothing is sent: not connected, disabled, filtered", async () => {
+    expect((await acceptEvent(ports(), WS, startedEvent())).response.skipped).toBe("not_connected");
+    await connect({ bot_token: "xoxb-1-secret", enabled: false });
+    expect((await acceptEvent(ports(), WS, startedEvent())).response.skipped).toBe("disabled");
+    await connect({ enabled: true, conditions: [{ key: "severity", operator: "In", values: ["critical"] }] });
+    expect((await acceptEvent(ports(), WS, startedEvent())).response.skipped).toBe("filtered");
+  });
+
+  it("a repeat with the same payload answers the first response; another payload is a conflict", async () => {
+    await connect();
+    const event = scanEvent();
+    const first = await acceptEvent(ports(), WS, event);
+    const again = await acceptEvent(ports(), WS, { ...event });
+    expect(again).toEqual({ kind: "repeat", response: first.response });
+    expect(store.notifications.size).toBe(2);
+    expect(await codeOf(acceptEvent(ports(), WS, { ...event, labels: { env: "dev" } }))).toBe("event_id_conflict");
+  });
+
+  it("refuses an invalid event with details and stores nothing", async () => {
+    await expect(acceptEvent(ports(), WS, { ...scanEvent(), type: "nope" })).rejects.toMatchObject({
+      code: "validation_error",
+      details: expect.arrayContaining([expect.objectContaining({ path: "type" })]),
+    });
+    expect(store.events.size).toBe(0);
+  });
+
+  it("previews the exact payload per channel without storing", async () => {
+    await connect();
+    const out = await previewEvent({ integrations: store, dashboardUrl: "https://d.example.com/" }, WS, scanEvent());
+    expect(out.messages.map((m) => m.channel)).toEqual(["#a", "#b"]);
+    expect(out.messages[0]?.payload).toMatchObject({ channel: "#a", unfurl_links: false });
+    expect(store.events.size).toBe(0);
+  });
+});
+
+describe("the notification log", () => {
+  it("lists, gets (404 when unknown) and retries only failed notifications", async () => {
+    await connect();
+    const { response } = await acceptEvent({ integrations: store, events: store }, WS, startedEvent());
+    const [a, b] = response.notifications.map((n) => n.id) as [string, string];
+    const ports = { notifications: store };
+    expect((await listNotifications(ports, WS, { limit: 50 })).items).toHaveLength(2);
+    expect((await getNotification(ports, WS, a)).status).toBe("pending");
+    expect(await codeOf(getNotification(ports, WS, "ntf_unknown"))).toBe("not_found");
+    expect(await codeOf(retryNotification(ports, WS, a))).toBe("invalid_state");
+    const failed = store.notifications.get(b);
+    if (failed) Object.assign(failed, { status: "failed", error: "channel_not_found" });
+    expect(await retryNotification(ports, WS, b)).toMatchObject({ status: "pending", attempts: 0 });
+    expect(await codeOf(retryNotification(ports, WS, "ntf_unknown"))).toBe("not_found");
+  });
+});
