@@ -155,10 +155,7 @@ export class Monitoring extends Construct {
     dashboard.addWidgets(
       graph("Notifications delivered / failed", [delivered, failed, custom(METRICS.rateLimited)]),
       graph("Failure ratio (%)", [failureRatio]),
-      graph("Delivery latency (ms)", [
-        custom(METRICS.deliveryLatency, "p50"),
-        custom(METRICS.deliveryLatency, "p99"),
-      ]),
+      graph("Delivery latency (ms)", [custom(METRICS.deliveryLatency, "p50"), custom(METRICS.deliveryLatency, "p99")]),
     );
     dashboard.addWidgets(
       graph("Delivery queue", [

@@ -10,7 +10,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { DynamoStore } from "../../functions/adapters/dynamo-store";
 import { EnvelopeCipher } from "../../functions/adapters/envelope-cipher";
 import { LocalKeyProvider } from "../../functions/adapters/local-key-provider";
@@ -46,7 +46,7 @@ beforeAll(async () => {
     SLACK_API_URL: `${slack.url}/api/`,
     SLACK_CHANNEL_INTERVAL_MS: "0",
     POWERTOOLS_METRICS_DISABLED: "true",
-    POWERTOOLS_LOG_LEVEL: "ERROR",
+    POWERTOOLS_LOG_LEVEL: "WARN",
   });
   ({ handler } = (await import("../../functions/delivery/handler")) as unknown as { handler: typeof handler });
   store = new DynamoStore(dynamodb, table);
@@ -84,11 +84,11 @@ afterAll(async () => {
   sqs.destroy();
 });
 
-async function enqueue(channel: string) {
+async function enqueue(channel: string, workspaceId = WS) {
   const id = newSortableId("ntf");
   const now = new Date().toISOString();
   await store.putNotification({
-    workspace_id: WS,
+    workspace_id: workspaceId,
     id,
     event_id: "evt-h",
     type: "execution_started",
@@ -103,8 +103,8 @@ async function enqueue(channel: string) {
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: queues.deliveryQueueUrl,
-      MessageBody: JSON.stringify({ workspace_id: WS, notification_id: id }),
-      MessageGroupId: `${WS}#${channel}`,
+      MessageBody: JSON.stringify({ workspace_id: workspaceId, notification_id: id }),
+      MessageGroupId: `${workspaceId}#${channel}`,
       MessageDeduplicationId: id,
     }),
   );
@@ -197,5 +197,67 @@ describe("delivery handler on fauxqs + DynamoDB Local", () => {
     await handler(asEvent([first as Message]), contextWith(10_000));
     expect(slack.posts("#b").length).toBe(before + 1);
     expect(await store.getNotification(WS, id)).toMatchObject({ status: "delivered", attempts: 1 });
+  });
+
+  it("makes failures visible: an exception logged at ERROR with its stack and counted, a permanent failure at WARN", async () => {
+    // A workspace whose stored credential cannot be opened: the record throws inside the batch.
+    const broken = "ws_broken";
+    const good = await store.getIntegration(WS);
+    await store.putIntegration({
+      ...(good as NonNullable<typeof good>),
+      workspace_id: broken,
+      credential: { ...(good as NonNullable<typeof good>).credential, tag: Buffer.alloc(16).toString("base64") },
+    });
+    const event = await store.getEvent(WS, "evt-h");
+    await store.acceptEvent({ ...(event as NonNullable<typeof event>), workspace_id: broken }, []);
+    const thrown = await enqueue("#a", broken);
+    // A channel no earlier test holds in flight (FIFO keeps a group blocked while one of its messages is out).
+    slack.script("#c", { status: 200, json: { ok: false, error: "channel_not_found" } });
+    const refused = await enqueue("#c");
+    const ours = (m: Message) => [thrown, refused].some((id) => (m.Body as string).includes(id));
+    const messages = (await receive(2)).filter(ours);
+    expect(messages).toHaveLength(2);
+    const { metrics } = await import("../../functions/adapters/observability");
+    const counted = vi.spyOn(metrics, "addMetric");
+    const lines: string[] = [];
+    const capture = (chunk: unknown) => {
+      lines.push(String(chunk));
+      return true;
+    };
+    // Powertools writes ERROR and WARN lines to stderr, the rest to stdout.
+    const writes = [
+      vi.spyOn(process.stdout, "write").mockImplementation(capture),
+      vi.spyOn(process.stderr, "write").mockImplementation(capture),
+    ];
+    let result: Awaited<ReturnType<typeof handler>>;
+    try {
+      result = await handler(asEvent(messages), {
+        awsRequestId: "req-visible-1",
+        functionName: "delivery",
+        getRemainingTimeInMillis: () => 10_000,
+      } as Context);
+    } finally {
+      for (const w of writes) w.mockRestore();
+    }
+    const logs = lines
+      .flatMap((l) => l.split("\n"))
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const thrownMessage = messages.find((m) => (m.Body as string).includes(thrown)) as Message;
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([thrownMessage.MessageId]);
+    const error = logs.find((l) => l.level === "ERROR" && l.notification_id === thrown) as {
+      error: { name: string; stack: string };
+    };
+    expect(error).toMatchObject({ message: "delivery record failed", function_request_id: "req-visible-1" });
+    expect(error.error.stack).toMatch(/at /);
+    expect(counted).toHaveBeenCalledWith("DeliveryRecordErrors", "Count", 1);
+    expect(logs.find((l) => l.level === "WARN" && l.notification_id === refused)).toMatchObject({
+      message: "notification failed",
+      error: "channel_not_found",
+      function_request_id: "req-visible-1",
+    });
+    expect(await store.getNotification(broken, thrown)).toMatchObject({ status: "pending" });
+    expect(JSON.stringify(logs)).not.toContain("xoxb-handler-1");
+    counted.mockRestore();
   });
 });

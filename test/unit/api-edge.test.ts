@@ -1,0 +1,106 @@
+import { describe, expect, it, vi } from "vitest";
+import { type ApiDeps, makeApi } from "../../functions/api/app";
+import { STATUS_OF } from "../../functions/api/error-status";
+import { ERROR_CODES } from "../../functions/core/errors";
+import { FakeStore } from "../fixtures/fake-stores";
+
+const WS = "ws_AAAAAAAAAAAAAAAA";
+const workspaceToken = {
+  kind: "workspace",
+  token_id: "tok_1",
+  workspace_id: WS,
+  scopes: "notifications:read events:write",
+};
+
+async function call(deps: Partial<ApiDeps>, method: string, path: string, opts: { body?: unknown } = {}) {
+  const api = makeApi(deps as ApiDeps);
+  const event = {
+    version: "2.0",
+    rawPath: path,
+    headers: opts.body === undefined ? {} : { "content-type": "application/json" },
+    requestContext: { http: { method, path }, authorizer: { lambda: workspaceToken } },
+    ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+    isBase64Encoded: false,
+  };
+  const res = (await api(
+    event as never,
+    { awsRequestId: "req-edge-1", getRemainingTimeInMillis: () => 1000 } as never,
+  )) as {
+    statusCode: number;
+    headers: Record<string, string>;
+    body: string;
+  };
+  return { ...res, json: res.body ? JSON.parse(res.body) : undefined };
+}
+
+describe("the HTTP edge", () => {
+  it("maps every error code to one status: 4xx for the caller's mistakes, 5xx only for ours", () => {
+    for (const code of ERROR_CODES) {
+      const status = STATUS_OF[code];
+      const expected = code === "internal_error" ? [500, 500] : [400, 499];
+      expect(status, code).toBeGreaterThanOrEqual(expected[0] as number);
+      expect(status, code).toBeLessThanOrEqual(expected[1] as number);
+    }
+  });
+
+  it("answers ids that cannot be ids with 404 before any lookup", async () => {
+    const store = new FakeStore();
+    const lookup = vi.spyOn(store, "getNotification");
+    for (const id of ["x".repeat(1100), "ntf_short", "../etc"]) {
+      const res = await call({ store }, "GET", `/v1/workspaces/${WS}/notifications/${encodeURIComponent(id)}`);
+      expect(res.statusCode, id).toBe(404);
+      expect(res.json.error.code).toBe("not_found");
+    }
+    const longWs = await call({ store }, "GET", `/v1/workspaces/ws_${"A".repeat(1100)}/notifications`);
+    expect(longWs.statusCode).toBe(404);
+    expect(lookup).not.toHaveBeenCalled();
+  });
+
+  it("a known path with the wrong method is 405 with Allow; an unknown path 404", async () => {
+    const wrong = await call({}, "DELETE", `/v1/workspaces/${WS}/events`);
+    expect(wrong.statusCode).toBe(405);
+    expect(wrong.headers.allow).toBe("POST");
+    expect((await call({}, "GET", "/v2/nothing")).json.error.code).toBe("not_found");
+  });
+
+  it("a failure of ours is a bare 500, logged with its message and stack and the request id, never the body", async () => {
+    const store = new FakeStore();
+    vi.spyOn(store, "getIntegration").mockRejectedValue(new Error("DynamoDB is down"));
+    const lines: string[] = [];
+    const capture = (chunk: unknown) => {
+      lines.push(String(chunk));
+      return true;
+    };
+    const writes = [
+      vi.spyOn(process.stdout, "write").mockImplementation(capture),
+      vi.spyOn(process.stderr, "write").mockImplementation(capture),
+    ];
+    let res: Awaited<ReturnType<typeof call>>;
+    try {
+      res = await call({ store }, "POST", `/v1/workspaces/${WS}/events`, {
+        body: {
+          event_id: "e-1",
+          type: "execution_started",
+          cluster: { name: "c" },
+          data: { execution_id: "x", current_version: "1", target_version: "2" },
+          labels: { secret: "SENSITIVE-BODY" },
+        },
+      });
+    } finally {
+      for (const w of writes) w.mockRestore();
+    }
+    expect(res.statusCode).toBe(500);
+    expect(res.json).toEqual({
+      error: { code: "internal_error", message: "Something went wrong on our side; it has been logged." },
+    });
+    const logged = lines.join("");
+    const line = JSON.parse(lines.find((l) => l.includes("unhandled error")) as string);
+    expect(line).toMatchObject({
+      level: "ERROR",
+      function_request_id: "req-edge-1",
+      error: { message: "DynamoDB is down" },
+    });
+    expect(line.error.stack).toMatch(/at /);
+    expect(logged).not.toContain("SENSITIVE-BODY");
+  });
+});
