@@ -17,6 +17,7 @@ import { LocalKeyProvider } from "../../functions/adapters/local-key-provider";
 import { eventSchema } from "../../functions/core/events";
 import { newSortableId } from "../../functions/core/identity";
 import { ensureQueues, ensureTable, type LocalQueues } from "../../local/resources";
+import { captureLogs } from "../fixtures/capture-logs";
 import { startedEvent } from "../fixtures/events";
 import { FakeSlack } from "../../local/fake-slack";
 
@@ -219,30 +220,13 @@ describe("delivery handler on fauxqs + DynamoDB Local", () => {
     expect(messages).toHaveLength(2);
     const { metrics } = await import("../../functions/adapters/observability");
     const counted = vi.spyOn(metrics, "addMetric");
-    const lines: string[] = [];
-    const capture = (chunk: unknown) => {
-      lines.push(String(chunk));
-      return true;
-    };
-    // Powertools writes ERROR and WARN lines to stderr, the rest to stdout.
-    const writes = [
-      vi.spyOn(process.stdout, "write").mockImplementation(capture),
-      vi.spyOn(process.stderr, "write").mockImplementation(capture),
-    ];
-    let result: Awaited<ReturnType<typeof handler>>;
-    try {
-      result = await handler(asEvent(messages), {
+    const { result, lines: logs } = await captureLogs(() =>
+      handler(asEvent(messages), {
         awsRequestId: "req-visible-1",
         functionName: "delivery",
         getRemainingTimeInMillis: () => 10_000,
-      } as Context);
-    } finally {
-      for (const w of writes) w.mockRestore();
-    }
-    const logs = lines
-      .flatMap((l) => l.split("\n"))
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+      } as Context),
+    );
     const thrownMessage = messages.find((m) => (m.Body as string).includes(thrown)) as Message;
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([thrownMessage.MessageId]);
     const error = logs.find((l) => l.level === "ERROR" && l.notification_id === thrown) as {

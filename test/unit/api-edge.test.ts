@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { type ApiDeps, makeApi } from "../../functions/api/app";
 import { STATUS_OF } from "../../functions/api/error-status";
 import { ERROR_CODES } from "../../functions/core/errors";
+import { captureLogs } from "../fixtures/capture-logs";
 import { FakeStore } from "../fixtures/fake-stores";
 
 const WS = "ws_AAAAAAAAAAAAAAAA";
@@ -66,18 +67,12 @@ describe("the HTTP edge", () => {
   it("a failure of ours is a bare 500, logged with its message and stack and the request id, never the body", async () => {
     const store = new FakeStore();
     vi.spyOn(store, "getIntegration").mockRejectedValue(new Error("DynamoDB is down"));
-    const lines: string[] = [];
-    const capture = (chunk: unknown) => {
-      lines.push(String(chunk));
-      return true;
-    };
-    const writes = [
-      vi.spyOn(process.stdout, "write").mockImplementation(capture),
-      vi.spyOn(process.stderr, "write").mockImplementation(capture),
-    ];
-    let res: Awaited<ReturnType<typeof call>>;
-    try {
-      res = await call({ store }, "POST", `/v1/workspaces/${WS}/events`, {
+    const {
+      result: res,
+      lines,
+      raw,
+    } = await captureLogs(() =>
+      call({ store }, "POST", `/v1/workspaces/${WS}/events`, {
         body: {
           event_id: "e-1",
           type: "execution_started",
@@ -85,22 +80,19 @@ describe("the HTTP edge", () => {
           data: { execution_id: "x", current_version: "1", target_version: "2" },
           labels: { secret: "SENSITIVE-BODY" },
         },
-      });
-    } finally {
-      for (const w of writes) w.mockRestore();
-    }
+      }),
+    );
     expect(res.statusCode).toBe(500);
     expect(res.json).toEqual({
       error: { code: "internal_error", message: "Something went wrong on our side; it has been logged." },
     });
-    const logged = lines.join("");
-    const line = JSON.parse(lines.find((l) => l.includes("unhandled error")) as string);
+    const line = lines.find((l) => l.message === "unhandled error") as { error: { stack: string } };
     expect(line).toMatchObject({
       level: "ERROR",
       function_request_id: "req-edge-1",
       error: { message: "DynamoDB is down" },
     });
     expect(line.error.stack).toMatch(/at /);
-    expect(logged).not.toContain("SENSITIVE-BODY");
+    expect(raw).not.toContain("SENSITIVE-BODY");
   });
 });
