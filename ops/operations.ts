@@ -5,24 +5,30 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
-import { ADMIN_TOKEN_OWNER, type DynamoStore } from "../functions/adapters/dynamo-store";
+import { ADMIN_TOKEN_OWNER } from "../functions/adapters/dynamo-store";
 import { issueToken, type Scope } from "../functions/core/identity";
+import type { NotificationStore, TokenStore, WorkspaceStore } from "../functions/core/ports";
 
 /**
  * What an operator does to a running stage, on the same store code as the functions. The CLI (bin/cli.ts) wires it to
  * a deployed stage; tests wire it to the emulators.
  */
 
-export async function createAdminToken(store: DynamoStore, name: string) {
+export async function createAdminToken(store: TokenStore, name: string) {
   const { token, record } = issueToken({ name, admin: true, scopes: [] });
   await store.putToken(record);
   return { id: record.id, name, token };
 }
 
-export const listAdminTokens = (store: DynamoStore) => store.listTokens(ADMIN_TOKEN_OWNER);
-export const revokeAdminToken = (store: DynamoStore, id: string) => store.deleteToken(ADMIN_TOKEN_OWNER, id);
+export const listAdminTokens = (store: TokenStore) => store.listTokens(ADMIN_TOKEN_OWNER);
+export const revokeAdminToken = (store: TokenStore, id: string) => store.deleteToken(ADMIN_TOKEN_OWNER, id);
 
-export async function createWorkspaceToken(store: DynamoStore, workspaceId: string, name: string, scopes: Scope[]) {
+export async function createWorkspaceToken(
+  store: WorkspaceStore & TokenStore,
+  workspaceId: string,
+  name: string,
+  scopes: Scope[],
+) {
   if (!(await store.getWorkspace(workspaceId))) throw new Error(`No workspace ${workspaceId}.`);
   const { token, record } = issueToken({ name, workspace_id: workspaceId, admin: false, scopes });
   await store.putToken(record);
@@ -100,7 +106,7 @@ export interface RedriveResult {
  * notification pending; delivered ones are skipped by the delivery function as usual.
  */
 export async function redriveDeadLetters(opts: {
-  store: DynamoStore;
+  store: NotificationStore;
   sqs: SQSClient;
   deadLetterQueueUrl: string;
   deadLetterQueueArn: string;

@@ -134,8 +134,11 @@ export interface NotificationStore {
   /** A notification written in its final state (the test message, sent synchronously). */
   putNotification(n: NotificationRecord): Promise<void>;
   listNotifications(workspaceId: string, q: ListQuery): Promise<Page<NotificationRecord>>;
-  /** failed → pending with a fresh attempt budget; undefined when it was not failed. */
-  requeue(workspaceId: string, id: string): Promise<NotificationRecord | undefined>;
+  /**
+   * failed → pending with a fresh attempt budget; undefined when it was not failed. `api` (the retry route): the pipe
+   * queues it again; `redrive` (the operator CLI): the dead-lettered message itself is moved back instead.
+   */
+  requeue(workspaceId: string, id: string, by?: "api" | "redrive"): Promise<NotificationRecord | undefined>;
 }
 
 /** What the delivery path needs from storage. */
