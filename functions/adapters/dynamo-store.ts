@@ -356,8 +356,8 @@ export class DynamoStore
           Key: K.notification(workspaceId, id),
           UpdateExpression:
             outcome.status === "delivered"
-              ? "SET #status = :s, updated_at = :now, delivered_at = :now REMOVE #error"
-              : "SET #status = :s, updated_at = :now, #error = :e",
+              ? "SET #status = :s, updated_at = :now, delivered_at = :now, outcomes = attempts REMOVE #error"
+              : "SET #status = :s, updated_at = :now, #error = :e, outcomes = attempts",
           ConditionExpression: "#status = :pending",
           ExpressionAttributeNames: { "#status": "status", "#error": "error" },
           ExpressionAttributeValues: {
@@ -390,7 +390,7 @@ export class DynamoStore
           TableName: this.table,
           Key: K.notification(workspaceId, id),
           UpdateExpression:
-            "SET #status = :pending, attempts = :zero, updated_at = :now, dispatch_id = :d, requeued_by = :by REMOVE #error, delivered_at",
+            "SET #status = :pending, attempts = :zero, outcomes = :zero, updated_at = :now, dispatch_id = :d, requeued_by = :by REMOVE #error, delivered_at",
           ConditionExpression: "#status = :failed",
           ExpressionAttributeNames: { "#status": "status", "#error": "error" },
           ExpressionAttributeValues: {
@@ -409,6 +409,38 @@ export class DynamoStore
       if (isConditionFailure(err)) return undefined;
       throw err;
     }
+  }
+
+  async recordOutcome(workspaceId: string, id: string, attempt: number): Promise<void> {
+    await this.doc
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: K.notification(workspaceId, id),
+          UpdateExpression: "SET outcomes = :a",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":a": attempt },
+        }),
+      )
+      .catch((err: unknown) => {
+        if (!isConditionFailure(err)) throw err;
+      });
+  }
+
+  async markUncertain(workspaceId: string, id: string): Promise<void> {
+    await this.doc
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: K.notification(workspaceId, id),
+          UpdateExpression: "SET uncertain = :t",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":t": true },
+        }),
+      )
+      .catch((err: unknown) => {
+        if (!isConditionFailure(err)) throw err;
+      });
   }
 
   async lastPostAt(workspaceId: string, channel: string): Promise<number | undefined> {

@@ -57,6 +57,10 @@ export const notificationViewSchema = z
     channel: z.string(),
     status,
     attempts: z.number().int(),
+    uncertain: z
+      .literal(true)
+      .optional()
+      .meta({ description: "An earlier attempt's outcome was never recorded: Slack may have this message already" }),
     error: z.string().optional().meta({ description: "Slack's error code, or ours (rate_limited, not_connected, …)" }),
     created_at: timestamp,
     updated_at: timestamp,
@@ -71,6 +75,7 @@ export const notificationView = (n: NotificationRecord): z.infer<typeof notifica
   channel: n.channel,
   status: n.status,
   attempts: n.attempts,
+  ...(n.uncertain ? { uncertain: true as const } : {}),
   ...(n.error ? { error: n.error } : {}),
   created_at: n.created_at,
   updated_at: n.updated_at,

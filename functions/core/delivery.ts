@@ -12,8 +12,11 @@ export const deliveryGroup = (workspaceId: string, channel: string) => `${worksp
 export type StopReason = "attempts_exhausted" | "not_connected" | "disabled" | "event_not_found";
 /** Why a queued message was left alone: it is not (or no longer) pending. */
 export type SkipReason = "already_delivered" | "already_failed" | "unknown_notification" | "finished_elsewhere";
-/** Why a message goes back to the queue: the channel's pacing, or a retry wait (Retry-After) beyond this invocation. */
-export type RequeueReason = "paced" | "retry_wait";
+/**
+ * Why a message goes back to the queue: the channel's pacing or a retry wait (Retry-After) beyond this invocation, or
+ * too little time left for another post and its answer to be recorded.
+ */
+export type RequeueReason = "paced" | "retry_wait" | "time_limit";
 
 export type AttemptOutcome =
   | { status: "delivered"; attempts: number }
@@ -25,16 +28,19 @@ export type AttemptOutcome =
 export interface AttemptLoop {
   /** Called before each attempt; returns the attempt's 1-based number, or the reason no attempt may be made. */
   begin(): Promise<number | { stop: StopReason }>;
-  post(): Promise<void>;
+  post(attempt: number): Promise<void>;
   sleep(ms: number): Promise<void>;
   /** Milliseconds this invocation may still spend waiting. */
   waitBudgetMs(): number;
+  /** Whether one more post (with its timeout) and the write of its outcome still fit; absent: always. */
+  roomForPost?(): boolean;
 }
 
 /** The retry policy as a loop: retryable failures wait 1 s, then 2 s (or Retry-After); permanent ones end it at once. */
 export async function runAttempts(loop: AttemptLoop): Promise<AttemptOutcome> {
   let last = 0;
   for (;;) {
+    if (loop.roomForPost && !loop.roomForPost()) return { status: "requeue", delayMs: 0, reason: "time_limit" };
     const attempt = await loop.begin();
     if (typeof attempt !== "number") {
       const exhausted = attempt.stop === "attempts_exhausted";
@@ -42,7 +48,7 @@ export async function runAttempts(loop: AttemptLoop): Promise<AttemptOutcome> {
     }
     last = attempt;
     try {
-      await loop.post();
+      await loop.post(attempt);
       return { status: "delivered", attempts: attempt };
     } catch (err) {
       if (!(err instanceof DeliveryError)) throw err;
@@ -63,6 +69,8 @@ export interface DeliverDeps {
   sleep(ms: number): Promise<void>;
   now(): number;
   channelIntervalMs: number;
+  /** One post's timeout: an attempt starts only when it and the outcome's write fit in the time left. */
+  postTimeoutMs: number;
   defaultDashboardUrl: string;
   /** Where a notification goes after its last attempt failed on a retryable error (no secret in it). */
   deadLetter(entry: {
@@ -167,21 +175,32 @@ export function makeDeliver(deps: DeliverDeps) {
           // A disconnect while we waited to retry stops the retries: nothing more is sent.
           if (tried++ > 0 && !(await stillConnected(n))) return { stop: "not_connected" };
           const started = await deps.store.startAttempt(n.workspace_id, n.id, MAX_ATTEMPTS);
-          return started ? started.attempts : { stop: "attempts_exhausted" };
+          if (!started) return { stop: "attempts_exhausted" };
+          // An earlier attempt started but its outcome was never written (the process died between Slack's answer
+          // and the write): Slack may have that message already. Say so on the notification.
+          if (started.attempts - 1 > (started.outcomes ?? 0) && !started.uncertain)
+            await deps.store.markUncertain(n.workspace_id, n.id);
+          return started.attempts;
         },
-        post: async () => {
+        post: async (attempt) => {
           try {
             await deps.sender.post({ method: integration.method, secret, channel: n.channel }, message);
-          } finally {
+          } catch (err) {
+            // The outcome first, then the pace: the window in which a crash loses an outcome stays one write wide.
+            await deps.store.recordOutcome(n.workspace_id, n.id, attempt);
             await deps.store.recordPost(n.workspace_id, n.channel, deps.now());
+            throw err;
           }
         },
         sleep: deps.sleep,
         waitBudgetMs,
+        roomForPost: () => waitBudgetMs() >= deps.postTimeoutMs,
       }),
     );
     if (outcome.status === "delivered") {
+      // Nothing before this write: it is what makes a redelivery of this message a no-op.
       await deps.store.finish(n.workspace_id, n.id, { status: "delivered" });
+      await deps.store.recordPost(n.workspace_id, n.channel, deps.now());
       return outcome;
     }
     if (outcome.status === "failed") {

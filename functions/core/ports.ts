@@ -45,7 +45,12 @@ export interface NotificationRecord {
   type: NotificationType;
   channel: string;
   status: NotificationStatus;
+  /** Attempts started. */
   attempts: number;
+  /** Attempts whose outcome was recorded; fewer than the attempts before the current one means one was lost. */
+  outcomes?: number;
+  /** An earlier attempt's outcome was never recorded: Slack may have posted it (contract section 4). */
+  uncertain?: boolean;
   error?: string;
   created_at: string;
   updated_at: string;
@@ -148,11 +153,15 @@ export interface DeliveryStore {
   getIntegration(workspaceId: string): Promise<IntegrationRecord | undefined>;
   /** Counts an attempt before it is made, so a crash still counts it; undefined when not pending or out of attempts. */
   startAttempt(workspaceId: string, id: string, maxAttempts: number): Promise<NotificationRecord | undefined>;
+  /** pending → delivered/failed once (the attempt's outcome recorded with it); false when it was not pending. */
   finish(
     workspaceId: string,
     id: string,
     outcome: { status: "delivered" } | { status: "failed"; error: string },
   ): Promise<boolean>;
+  /** Attempt number `attempt` failed and that is recorded (before anything else is written). */
+  recordOutcome(workspaceId: string, id: string, attempt: number): Promise<void>;
+  markUncertain(workspaceId: string, id: string): Promise<void>;
   lastPostAt(workspaceId: string, channel: string): Promise<number | undefined>;
   recordPost(workspaceId: string, channel: string, at: number): Promise<void>;
 }

@@ -24,6 +24,7 @@ const deliver = makeDeliver({
   sleep: (ms) => sleep(ms),
   now: () => Date.now(),
   channelIntervalMs: config.SLACK_CHANNEL_INTERVAL_MS,
+  postTimeoutMs: config.SLACK_TIMEOUT_MS,
   defaultDashboardUrl: config.DASHBOARD_URL,
   deadLetter: async (entry) => {
     await sqs.send(

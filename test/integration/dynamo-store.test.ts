@@ -74,6 +74,27 @@ describe("DynamoStore on DynamoDB Local", () => {
     expect(await store.requeue("ws_s2", n.id)).toBeUndefined();
   });
 
+  it("records each attempt's start and outcome; marks an uncertain one; a retry starts a fresh count", async () => {
+    const n = notification("ws_outcomes");
+    await store.putNotification(n);
+    expect(await store.startAttempt(n.workspace_id, n.id, 3)).toMatchObject({ attempts: 1 });
+    await store.recordOutcome(n.workspace_id, n.id, 1);
+    expect(await store.startAttempt(n.workspace_id, n.id, 3)).toMatchObject({ attempts: 2, outcomes: 1 });
+    await store.markUncertain(n.workspace_id, n.id);
+    expect(await store.finish(n.workspace_id, n.id, { status: "failed", error: "http_503" })).toBe(true);
+    expect(await store.getNotification(n.workspace_id, n.id)).toMatchObject({
+      status: "failed",
+      attempts: 2,
+      outcomes: 2,
+      uncertain: true,
+    });
+    expect(await store.requeue(n.workspace_id, n.id)).toMatchObject({ status: "pending", attempts: 0, outcomes: 0 });
+    // Writing an outcome for a notification that is gone (expired, or another id) creates nothing.
+    await store.recordOutcome(n.workspace_id, "ntf_gone", 1);
+    await store.markUncertain(n.workspace_id, "ntf_gone");
+    expect(await store.getNotification(n.workspace_id, "ntf_gone")).toBeUndefined();
+  });
+
   it("pages newest first through filters without losing or repeating items", async () => {
     const ws = "ws_s3";
     const made: NotificationRecord[] = [];

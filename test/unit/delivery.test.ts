@@ -61,6 +61,7 @@ function setup(sender: SlackSender, intervalMs = 0) {
     },
     now: () => clock,
     channelIntervalMs: intervalMs,
+    postTimeoutMs: 10_000,
     defaultDashboardUrl: "https://d/",
     deadLetter: async (entry) => {
       deadLetters.push(entry);
@@ -176,5 +177,45 @@ describe("delivering one notification", () => {
     store.posts.set("#a", clock - 300);
     await setup(new ScriptedSender(), 1000)(ref("n1"), plenty);
     expect(sleeps).toEqual([700]);
+  });
+
+  it("a crash between Slack's answer and the record's write: the redelivery says the outcome is uncertain", async () => {
+    store.notifications.set("n1", pending("n1"));
+    // The first delivery posts, then dies before its outcome is written (as a SIGKILL would).
+    const finish = store.finish.bind(store);
+    store.finish = async () => {
+      throw new Error("killed");
+    };
+    const first = new ScriptedSender();
+    await expect(setup(first)(ref("n1"), plenty)).rejects.toThrow("killed");
+    expect(first.calls).toHaveLength(1);
+    expect(store.notifications.get("n1")).toMatchObject({ status: "pending", attempts: 1 });
+    store.finish = finish;
+    // The redelivery fails for good: the notification is failed, and says an earlier attempt may have gone through.
+    const second = new ScriptedSender([new DeliveryError("http_503", true), new DeliveryError("http_503", true)]);
+    const result = await setup(second)(ref("n1"), plenty);
+    expect(result).toMatchObject({ status: "failed", error: "http_503", attempts: 3 });
+    expect(store.notifications.get("n1")).toMatchObject({ status: "failed", uncertain: true, outcomes: 3 });
+  });
+
+  it("an ordinary retry after a recorded failure is not uncertain", async () => {
+    store.notifications.set("n1", pending("n1"));
+    const long = new ScriptedSender([new DeliveryError("rate_limited", true, 120_000)]);
+    expect((await setup(long)(ref("n1"), plenty)).status).toBe("requeue");
+    expect(store.notifications.get("n1")).toMatchObject({ attempts: 1, outcomes: 1 });
+    expect(await setup(new ScriptedSender())(ref("n1"), plenty)).toEqual({ status: "delivered", attempts: 2 });
+    expect(store.notifications.get("n1")?.uncertain).toBeUndefined();
+  });
+
+  it("starts no post that could outlive the invocation: hands the message back instead", async () => {
+    store.notifications.set("n1", pending("n1"));
+    const sender = new ScriptedSender();
+    expect(await setup(sender)(ref("n1"), () => 9_000)).toEqual({
+      status: "requeue",
+      delayMs: 0,
+      reason: "time_limit",
+    });
+    expect(sender.calls).toHaveLength(0);
+    expect(store.notifications.get("n1")).toMatchObject({ status: "pending", attempts: 0 });
   });
 });
