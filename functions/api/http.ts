@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "a
 import { logger } from "../adapters/observability";
 import { ApiError, badRequest, notFound } from "../core/errors";
 import { type Principal, SCOPES, type Scope } from "../core/identity";
+import { assertWellFormedJson } from "../core/validation";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -43,7 +44,10 @@ const isJsonType = (type: string | undefined) => {
   return media === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(media);
 };
 
-/** 413 over 64 KiB, 415 for a body that is not declared JSON, 400 invalid_json for one that does not parse. */
+/**
+ * 413 over 64 KiB, 415 for a body that is not declared JSON, 400 invalid_json for one that does not parse, 400
+ * validation_error for JSON nested deeper than 32 levels or holding unpaired surrogates.
+ */
 export const jsonBody = (opts: { required: boolean }): Middleware => ({
   before: async ({ event }) => {
     const raw = decodeBody(event);
@@ -56,11 +60,15 @@ export const jsonBody = (opts: { required: boolean }): Middleware => ({
     if (!isJsonType(event.headers?.["content-type"])) {
       throw new ApiError(415, "unsupported_media_type", "Send the body as application/json.");
     }
+    let parsed: unknown;
     try {
-      event.json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
+      parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
     } catch {
       throw badRequest("invalid_json", "The body is not valid UTF-8 JSON.");
     }
+    // Once, here: no route, schema, hash or renderer behind this sees deep nesting or lone surrogates.
+    assertWellFormedJson(parsed);
+    event.json = parsed;
   },
 });
 
