@@ -289,3 +289,18 @@ describe("hostile JSON: deep nesting and unpaired surrogates", () => {
     expect(posts[0]?.body.text).toContain("prod-\ud83d\ude80");
   });
 });
+
+describe("webhook URLs", () => {
+  it("a bare ? or # at the end is refused (400 invalid_webhook_url) and nothing is stored", async () => {
+    const w = await t.workspace();
+    for (const webhook_url of [
+      "https://hooks.slack.com/services/T1/B2/x?",
+      "https://hooks.slack.com/services/T1/B2/x#",
+      "https://hooks.slack.com/services/T1/B2/x?#",
+    ]) {
+      const res = await t.call("PUT", `${w.base}/integrations/slack`, { token: w.token, body: { webhook_url } });
+      expectError(res, 400, "invalid_webhook_url");
+    }
+    expect((await t.call("GET", `${w.base}/integrations/slack`, { token: w.token })).status).toBe(404);
+  });
+});
