@@ -4,16 +4,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { completedEvent, failedEvent, scanEvent, scheduledEvent, startedEvent } from "../fixtures/events";
 import { startTestStack, type TestStack } from "../fixtures/test-stack";
 
+type TextObject = { type: string; text: string; verbatim?: boolean };
 type Block = {
   type: string;
-  text?: { type: string; text: string };
-  fields?: { text: string }[];
+  text?: TextObject;
+  fields?: TextObject[];
   elements?: { text?: { text: string } | string; url?: string }[];
 };
 type Posted = {
   channel?: string;
   text: string;
-  attachments: { color: string; blocks: Block[] }[];
+  attachments: { color: string; fallback?: string; blocks: Block[] }[];
   unfurl_links?: boolean;
   unfurl_media?: boolean;
 };
@@ -151,6 +152,32 @@ describe("events become Block Kit messages", () => {
       expect(raw).not.toContain(forbidden);
     expect(raw).toContain("&lt;!channel&gt;");
     expect(raw).toContain("&amp;");
+  });
+
+  it("the button gets the normalized dashboard_url; user info, whitespace and control characters are 400", async () => {
+    const w = await connected();
+    for (const dashboard_url of [
+      "https://user:pass@app.example.com/x",
+      " https://app.example.com/x",
+      "https://app.example.com/x\n",
+      "https://app.example.com/\tx",
+      "http://app.example.com/x",
+    ]) {
+      const res = await w.post(scanEvent({ dashboard_url }));
+      expect(res.status, JSON.stringify(dashboard_url)).toBe(400);
+      expect(res.body).toMatchObject({
+        error: { code: "validation_error", details: [{ path: "dashboard_url", message: expect.any(String) }] },
+      });
+    }
+    expect(
+      (await t.call<{ items: unknown[] }>("GET", `${w.base}/notifications`, { token: w.token })).body.items,
+    ).toEqual([]);
+    const res = await w.post(scanEvent({ dashboard_url: "HTTPS://App.Example.COM/clusters/../upgrades/é" }));
+    expect(res.status).toBe(202);
+    await w.settled(res.body.notifications[0]?.id as string);
+    const body = t.slack.posts(w.channel).at(-1)?.body as unknown as Posted;
+    const button = body.attachments[0]?.blocks.find((b) => b.type === "actions")?.elements?.[0];
+    expect(button?.url).toBe("https://app.example.com/upgrades/%C3%A9");
   });
 
   it("a webhook integration posts {text, attachments} to the webhook's own URL", async () => {
