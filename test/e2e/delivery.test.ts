@@ -180,6 +180,39 @@ describe("events become Block Kit messages", () => {
     expect(button?.url).toBe("https://app.example.com/upgrades/%C3%A9");
   });
 
+  it("Slack receives a fallback on the attachment and verbatim mrkdwn for event text", async () => {
+    const w = await connected();
+    const res = await w.post(failedEvent({ failure_reason: "see https://runbook.example #ops", error_details: "x" }));
+    await w.settled(res.body.notifications[0]?.id as string);
+    const body = t.slack.posts(w.channel).at(-1)?.body as unknown as Posted;
+    expect(body.attachments).toHaveLength(1);
+    expect(body.attachments[0]?.fallback).toBe(body.text);
+    const texts = (body.attachments[0]?.blocks ?? []).flatMap((b) => [
+      ...(b.text ? [b.text] : []),
+      ...(b.fields ?? []),
+      ...(b.elements ?? []).flatMap((el) => (typeof el.text === "object" ? [el.text as TextObject] : [])),
+    ]);
+    const mrkdwn = texts.filter((x) => x.type === "mrkdwn");
+    expect(mrkdwn.some((x) => x.text.includes("https://runbook.example #ops"))).toBe(true);
+    for (const x of mrkdwn) expect(x.verbatim, x.text).toBe(true);
+    // The test message too.
+    const test = await t.call("POST", `${w.base}/integrations/slack/test`, { token: w.token });
+    expect(test.status).toBe(200);
+    const posted = t.slack.posts(w.channel).at(-1)?.body as unknown as Posted;
+    expect(posted.attachments[0]?.fallback).toBe(posted.text);
+  });
+
+  it("an emoji-heavy cluster name keeps the header within 150 UTF-16 units, whole emoji only", async () => {
+    const w = await connected();
+    const res = await w.post(scanEvent({ cluster: { name: "🚀".repeat(126) } }));
+    await w.settled(res.body.notifications[0]?.id as string);
+    const header = (t.slack.posts(w.channel).at(-1)?.body as unknown as Posted).attachments[0]?.blocks[0];
+    expect(header?.type).toBe("header");
+    expect(header?.text?.text.length).toBeLessThanOrEqual(150);
+    expect(/\p{Cs}/u.test(header?.text?.text ?? "")).toBe(false);
+    expect(header?.text?.text.endsWith("🚀…")).toBe(true);
+  });
+
   it("a webhook integration posts {text, attachments} to the webhook's own URL", async () => {
     const w = await t.workspace();
     await w.connect({ webhook_url: "https://hooks.slack.com/services/T1/B2/sekret" });
