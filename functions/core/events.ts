@@ -29,7 +29,9 @@ const dashboardUrl = z
     const problem = dashboardUrlProblem(raw);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   })
-  .transform((raw) => new URL(raw).href);
+  // overwrite, not transform: the type stays a string, so the schema still converts to JSON Schema (OpenAPI). It also
+  // runs after a failed check, hence the guard.
+  .overwrite((raw) => (URL.canParse(raw) ? new URL(raw).href : raw));
 
 const base = {
   event_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "1 to 128 of A-Z a-z 0-9 . _ : -"),
