@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "a
 import { logger } from "../adapters/observability";
 import { ApiError, badRequest, notFound } from "../core/errors";
 import { type Principal, SCOPES, type Scope } from "../core/identity";
-import { assertWellFormedJson } from "../core/validation";
+import { jsonBodyProblem } from "../core/validation";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -67,7 +67,14 @@ export const jsonBody = (opts: { required: boolean }): Middleware => ({
       throw badRequest("invalid_json", "The body is not valid UTF-8 JSON.");
     }
     // Once, here: no route, schema, hash or renderer behind this sees deep nesting or lone surrogates.
-    assertWellFormedJson(parsed);
+    const problem = jsonBodyProblem(parsed);
+    if (problem) {
+      throw badRequest(
+        "validation_error",
+        `The request body is not valid: ${problem.path || "(root)"}: ${problem.message}`,
+        [problem],
+      );
+    }
     event.json = parsed;
   },
 });

@@ -40,27 +40,22 @@ const pathOf = (v: Visit): string => {
 };
 
 /**
- * Refuses, with a 400 `validation_error`, a parsed JSON body nested deeper than `MAX_JSON_DEPTH` or holding a string
- * (a key included) with an unpaired UTF-16 surrogate. Runs once at the edge, right after JSON.parse, so nothing
- * behind it sees such input. The walk is iterative: a body can nest about 32,000 levels within 64 KiB, and it must not
- * be able to exhaust the stack here.
+ * What makes a parsed JSON body unacceptable, or undefined: nesting deeper than `MAX_JSON_DEPTH`, or a string (a key
+ * included) with an unpaired UTF-16 surrogate. The HTTP edge asks this once, right after JSON.parse, and answers
+ * 400 validation_error, so nothing behind it sees such input. The walk is iterative: a body can nest about 32,000
+ * levels within 64 KiB, and it must not be able to exhaust the stack here.
  */
-export function assertWellFormedJson(value: unknown): void {
-  const refuse = (at: Visit, message: string): never => {
-    const path = pathOf(at);
-    throw badRequest("validation_error", `The request body is not valid: ${path || "(root)"}: ${message}`, [
-      { path, message },
-    ]);
-  };
+export function jsonBodyProblem(value: unknown): { path: string; message: string } | undefined {
   const stack: Visit[] = [{ value, depth: 0 }];
   for (let visit = stack.pop(); visit; visit = stack.pop()) {
     const v = visit.value;
     if (typeof v === "string") {
-      if (LONE_SURROGATE.test(v)) refuse(visit, "contains an unpaired UTF-16 surrogate");
+      if (LONE_SURROGATE.test(v)) return { path: pathOf(visit), message: "contains an unpaired UTF-16 surrogate" };
       continue;
     }
     if (v === null || typeof v !== "object") continue;
-    if (visit.depth >= MAX_JSON_DEPTH) refuse(visit, `nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (visit.depth >= MAX_JSON_DEPTH)
+      return { path: pathOf(visit), message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
     const depth = visit.depth + 1;
     // Pushed in reverse, so the first offending value in document order is the one reported.
     if (Array.isArray(v)) {
@@ -70,10 +65,14 @@ export function assertWellFormedJson(value: unknown): void {
     const keys = Object.keys(v);
     const bad = keys.find((k) => LONE_SURROGATE.test(k));
     if (bad !== undefined)
-      refuse({ value: undefined, depth, key: bad, parent: visit }, "the key contains an unpaired UTF-16 surrogate");
+      return {
+        path: pathOf({ value: undefined, depth, key: bad, parent: visit }),
+        message: "the key contains an unpaired UTF-16 surrogate",
+      };
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i] as string;
       stack.push({ value: (v as Record<string, unknown>)[key], depth, key, parent: visit });
     }
   }
+  return undefined;
 }
