@@ -46,6 +46,13 @@ const NOTIF_PREFIX = "NOTIF#";
 /** Admin tokens are listed under this owner instead of a workspace (no workspace id can take this form). */
 export const ADMIN_TOKEN_OWNER = "__admin__";
 
+/** The most one notification-log request reads: records (before filters) and DynamoDB pages. */
+export interface ListBudget {
+  items: number;
+  pages: number;
+}
+export const LIST_BUDGET: ListBudget = { items: 1000, pages: 10 };
+
 const strip = <T extends Record<string, unknown>>(item: Record<string, unknown> | undefined): T | undefined => {
   if (!item) return undefined;
   const { pk: _pk, sk: _sk, kind: _kind, expires_at: _ttl, delivery_group: _group, requeued_by: _by, ...rest } = item;
@@ -83,6 +90,7 @@ export class DynamoStore
     client: DynamoDBClient,
     private readonly table: string,
     private readonly retentionDays = 30,
+    private readonly listBudget: ListBudget = LIST_BUDGET,
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
@@ -270,7 +278,12 @@ export class DynamoStore
     return strip<NotificationRecord & Record<string, unknown>>(out.Item);
   }
 
-  /** Newest first. Filters are applied while paging, so a page holds `limit` matches whenever that many exist. */
+  /**
+   * Newest first. A filtered listing reads at most `LIST_BUDGET` records per request: when the budget runs out before
+   * `limit` matches are found, the page is short (possibly empty) and `next_cursor` says where to go on. Without the
+   * bound a filter that matches little reads the whole partition in one request, and months of history reach API
+   * Gateway's 29 s timeout.
+   */
   async listNotifications(
     workspaceId: string,
     q: ListQuery,
@@ -292,8 +305,9 @@ export class DynamoStore
     let start: Record<string, unknown> | undefined = q.cursor
       ? { pk: ws(workspaceId), sk: decodeCursor(q.cursor) }
       : undefined;
-    let more = true;
-    while (items.length < q.limit && more) {
+    let read = 0;
+    let pages = 0;
+    while (items.length < q.limit && read < this.listBudget.items && pages < this.listBudget.pages) {
       const out = await this.doc.send(
         new QueryCommand({
           TableName: this.table,
@@ -303,18 +317,28 @@ export class DynamoStore
           ExpressionAttributeValues: values,
           ScanIndexForward: false,
           ExclusiveStartKey: start,
-          Limit: filters.length ? Math.max(q.limit, 100) : q.limit - items.length,
+          // Limit counts records read, before the filter: it is what keeps a request's work bounded.
+          Limit: Math.min(
+            filters.length ? Math.max(q.limit, 100) : q.limit - items.length,
+            this.listBudget.items - read,
+          ),
         }),
       );
+      pages++;
+      read += out.ScannedCount ?? 0;
       for (const i of out.Items ?? [])
         items.push(strip<NotificationRecord & Record<string, unknown>>(i) as NotificationRecord);
       start = out.LastEvaluatedKey;
-      more = start !== undefined;
+      if (!start) break;
     }
-    const page = items.slice(0, q.limit);
-    const last = page[page.length - 1];
-    const hasMore = items.length > q.limit || more;
-    return { items: page, next_cursor: hasMore && last ? encodeCursor(`${NOTIF_PREFIX}${last.id}`) : null };
+    if (items.length > q.limit) {
+      // The last page held more matches than fit: go on after the last one returned.
+      const page = items.slice(0, q.limit);
+      return { items: page, next_cursor: encodeCursor(`${NOTIF_PREFIX}${(page.at(-1) as NotificationRecord).id}`) };
+    }
+    // Everything read up to `start` is accounted for (returned or filtered out), so the next request starts there.
+    const sk = start?.sk;
+    return { items, next_cursor: typeof sk === "string" ? encodeCursor(sk) : null };
   }
 
   async startAttempt(workspaceId: string, id: string, maxAttempts: number): Promise<NotificationRecord | undefined> {

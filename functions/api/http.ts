@@ -4,6 +4,7 @@ import { logger } from "../adapters/observability";
 import { DomainError, type ErrorCode, invalid, notFound } from "../core/errors";
 import { type Principal, SCOPES, type Scope } from "../core/identity";
 import { API } from "../core/operational";
+import { jsonBodyProblem } from "../core/validation";
 import { STATUS_OF } from "./error-status";
 
 export type ApiEvent = APIGatewayProxyEventV2 & { principal?: Principal; json?: unknown };
@@ -51,7 +52,10 @@ const isJsonType = (type: string | undefined) => {
 
 export type BodyMode = "required" | "optional" | "none";
 
-/** 413 over 64 KiB, 415 for a body that is not declared JSON, 400 invalid_json for one that does not parse. */
+/**
+ * 413 over 64 KiB, 415 for a body that is not declared JSON, 400 invalid_json for one that does not parse, 400
+ * validation_error for JSON nested deeper than 32 levels or holding unpaired surrogates.
+ */
 export const jsonBody = (opts: { required: boolean }): Middleware => ({
   before: async ({ event }) => {
     const raw = decodeBody(event);
@@ -64,11 +68,22 @@ export const jsonBody = (opts: { required: boolean }): Middleware => ({
     if (!isJsonType(event.headers?.["content-type"])) {
       throw new DomainError("unsupported_media_type", "Send the body as application/json.");
     }
+    let parsed: unknown;
     try {
-      event.json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
+      parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
     } catch {
       throw invalid("invalid_json", "The body is not valid UTF-8 JSON.");
     }
+    // Once, here: no route, schema, hash or renderer behind this sees deep nesting or lone surrogates.
+    const problem = jsonBodyProblem(parsed);
+    if (problem) {
+      throw invalid(
+        "validation_error",
+        `The request body is not valid: ${problem.path || "(root)"}: ${problem.message}`,
+        [problem],
+      );
+    }
+    event.json = parsed;
   },
 });
 

@@ -1,7 +1,11 @@
 import type { UpgradeEvent } from "./events";
 import { type RiskLevel, riskLevel, SEVERITY_COLORS } from "./severity";
 
-/** Slack's own limits (Block Kit reference); every message this renders stays inside them. */
+/**
+ * Slack's own limits (Block Kit reference); every message this renders stays inside them. Slack does not say whether
+ * it counts characters or UTF-16 units, so lengths here are UTF-16 units (JS `length`), the stricter reading: an
+ * emoji is two.
+ */
 export const LIMITS = {
   blocks: 50,
   header: 150,
@@ -12,9 +16,12 @@ export const LIMITS = {
   url: 3000,
   contextText: 3000,
   fallbackText: 3000,
+  /** All text in a message's blocks: beyond about 12,000 Slack refuses it (`msg_blocks_too_long`, undocumented). */
+  blocksTotal: 12_000,
 } as const;
 
-type Text = { type: "plain_text" | "mrkdwn"; text: string; emoji?: boolean };
+/** mrkdwn always carries `verbatim: true`: Slack must not turn event text into links, channel links or mentions. */
+type Text = { type: "plain_text"; text: string; emoji?: boolean } | { type: "mrkdwn"; text: string; verbatim: true };
 export type Block =
   | { type: "header"; text: Text }
   | { type: "section"; text?: Text; fields?: Text[] }
@@ -23,19 +30,23 @@ export type Block =
   | { type: "context"; elements: Text[] };
 export interface SlackMessage {
   text: string;
-  attachments: [{ color: string; blocks: Block[] }];
+  /** `fallback` repeats `text`: what clients that cannot show blocks (notifications, old apps) show instead. */
+  attachments: [{ color: string; fallback: string; blocks: Block[] }];
 }
 
 /** mrkdwn control characters: escaping them means event text can never ping `<!channel>` or forge a `<url|link>`. */
 export const escapeMrkdwn = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-/** Cuts to `max` characters with an ellipsis, never splitting an escape sequence or a surrogate pair. */
+/**
+ * Cuts to at most `max` UTF-16 units, ellipsis included, never splitting an escape sequence or a surrogate pair (half
+ * a pair is not valid text, and Slack may refuse it).
+ */
 export function truncate(s: string, max: number): string {
-  const chars = Array.from(s);
-  if (chars.length <= max) return s;
-  let cut = chars.slice(0, max - 1).join("");
-  cut = cut.replace(/&[a-z]{0,4}$/, "");
-  return `${cut}…`;
+  if (s.length <= max) return s;
+  let end = max - 1;
+  const last = s.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${s.slice(0, end).replace(/&[a-z]{0,4}$/, "")}…`;
 }
 
 const LABELS: Record<RiskLevel, string> = { critical: "CRITICAL", high: "HIGH", medium: "MEDIUM", low: "LOW" };
@@ -54,7 +65,11 @@ const TITLES: Record<UpgradeEvent["type"], string> = {
   execution_failed: "Upgrade failed",
 };
 
-const md = (text: string, max: number = LIMITS.sectionText): Text => ({ type: "mrkdwn", text: truncate(text, max) });
+const md = (text: string, max: number = LIMITS.sectionText): Text => ({
+  type: "mrkdwn",
+  text: truncate(text, max),
+  verbatim: true,
+});
 const e = escapeMrkdwn;
 const field = (label: string, value: string): Text => md(`*${label}*\n${e(value) || "-"}`, LIMITS.fieldText);
 
@@ -77,7 +92,7 @@ function listSection(title: string, lines: string[]): Block | undefined {
   }
   const more = lines.length - kept.length;
   const text = head + kept.join("") + (more > 0 ? `\n…and ${more} more` : "");
-  return { type: "section", text: { type: "mrkdwn", text } };
+  return { type: "section", text: { type: "mrkdwn", text, verbatim: true } };
 }
 
 export function formatDuration(totalSeconds: number): string {
@@ -124,10 +139,59 @@ function assemble(f: Frame): SlackMessage {
     },
     { type: "context", elements: [md(f.footer, LIMITS.contextText)] },
   ];
+  const text = truncate(f.fallback, LIMITS.fallbackText);
   return {
-    text: truncate(f.fallback, LIMITS.fallbackText),
-    attachments: [{ color: f.color, blocks: blocks.slice(0, LIMITS.blocks) }],
+    text,
+    attachments: [{ color: f.color, fallback: text, blocks: fitTotal(blocks.slice(0, LIMITS.blocks)) }],
   };
+}
+
+/** Every text object of a block, in order. */
+const textsOf = (b: Block): Text[] => {
+  switch (b.type) {
+    case "header":
+      return [b.text];
+    case "section":
+      return [...(b.text ? [b.text] : []), ...(b.fields ?? [])];
+    case "actions":
+      return b.elements.map((el) => el.text);
+    case "context":
+      return b.elements;
+    default:
+      return [];
+  }
+};
+
+/**
+ * Keeps the blocks' text within `LIMITS.blocksTotal` in all. The schema's own bounds keep every message under it
+ * today; this is the guard should that change: section texts and fields are cut down to one common length, the
+ * largest that fits, so the short ones (versions, scores) stay whole and only the long ones lose their tails.
+ */
+export function fitTotal(blocks: Block[], budget: number = LIMITS.blocksTotal): Block[] {
+  const all = blocks.flatMap(textsOf);
+  const total = all.reduce((n, t) => n + t.text.length, 0);
+  if (total <= budget) return blocks;
+  const cuttable = blocks.filter((b) => b.type === "section").flatMap(textsOf);
+  const fixed = total - cuttable.reduce((n, t) => n + t.text.length, 0);
+  const lengths = cuttable.map((t) => t.text.length).sort((a, b) => a - b);
+  // The largest cap c with fixed + sum(min(length, c)) <= budget.
+  let cap = 0;
+  let below = 0;
+  for (const [i, length] of lengths.entries()) {
+    const c = Math.floor((budget - fixed - below) / (lengths.length - i));
+    if (c < length) {
+      cap = c;
+      break;
+    }
+    below += length;
+    cap = length;
+  }
+  const cut = (t: Text): Text => (t.text.length > cap ? { ...t, text: truncate(t.text, Math.max(cap, 1)) } : t);
+  return blocks.map((b) =>
+    b.type === "section"
+      ? { ...b, ...(b.text ? { text: cut(b.text) } : {}), ...(b.fields ? { fields: b.fields.map(cut) } : {}) }
+      : b,
+  );
 }
 
 export interface RenderOptions {

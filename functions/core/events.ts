@@ -4,10 +4,34 @@ import { riskLevel, type Severity } from "./severity";
 const version = z.string().min(1).max(64);
 const shortText = z.string().max(256);
 const score = z.number().min(0).max(100);
-const httpsUrl = z
+/** Slack's limit for a button's url, counted in UTF-16 units. */
+const MAX_URL = 3000;
+
+/**
+ * The dashboard link: an absolute https: URL with no user info, whitespace or control characters, sent as its
+ * normalized form. The raw text is checked too: the URL parser quietly strips tabs and newlines, and an empty user
+ * info (`https://@host/`) leaves no trace in the parsed URL. What must fit Slack's limit is the normalized form, since
+ * normalizing percent-encodes and can make it longer than what was given.
+ */
+function dashboardUrlProblem(raw: string): string | undefined {
+  if (/[\s\p{Cc}]/u.test(raw)) return "must not contain whitespace or control characters";
+  if (!/^https:\/\//i.test(raw) || !URL.canParse(raw)) return "must be an absolute https: URL";
+  const url = new URL(raw);
+  // The authority ends at the first / \ ? or # (backslash counts as a slash in https: URLs).
+  if (url.username || url.password || /^https:\/\/[^/\\?#]*@/i.test(raw)) return "must not contain user info";
+  if (url.href.length > MAX_URL) return `must be at most ${MAX_URL} characters once normalized`;
+  return undefined;
+}
+const dashboardUrl = z
   .string()
-  .max(3000)
-  .refine((s) => URL.canParse(s) && new URL(s).protocol === "https:", "must be an https: URL");
+  .max(MAX_URL)
+  .superRefine((raw, ctx) => {
+    const problem = dashboardUrlProblem(raw);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  // overwrite, not transform: the type stays a string, so the schema still converts to JSON Schema (OpenAPI). It also
+  // runs after a failed check, hence the guard.
+  .overwrite((raw) => (URL.canParse(raw) ? new URL(raw).href : raw));
 
 const base = {
   event_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "1 to 128 of A-Z a-z 0-9 . _ : -"),
@@ -22,7 +46,7 @@ const base = {
     .record(z.string().min(1).max(128), z.string().max(256))
     .refine((l) => Object.keys(l).length <= 32, "at most 32 labels")
     .optional(),
-  dashboard_url: httpsUrl.optional(),
+  dashboard_url: dashboardUrl.optional(),
 };
 
 const deprecatedApi = z.object({

@@ -30,7 +30,8 @@ const CREDENTIAL_HELP = "provide either bot_token or webhook_url (or user_token)
  * that no parser disagreement (backslashes, dot segments, user info, `@` tricks, odd case) can point it elsewhere.
  */
 export function isSlackWebhookUrl(raw: string): boolean {
-  if (raw.length > 1000 || /[\s\\]/.test(raw) || !URL.canParse(raw)) return false;
+  // `?` and `#` never: a bare one parses to an empty search/hash, so only the raw text shows it is there.
+  if (raw.length > 1000 || /[\s\\?#]/.test(raw) || !URL.canParse(raw)) return false;
   const url = new URL(raw);
   return (
     url.href === raw &&

@@ -15,3 +15,64 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, wha
     details,
   );
 }
+
+/** How deeply a request body may nest objects and arrays (contract section 2). */
+export const MAX_JSON_DEPTH = 32;
+
+/** A UTF-16 surrogate not part of a pair: with the `u` flag a pair is one code point, so only lone halves match. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** A path segment fit to echo back: a lone surrogate in a key is shown as U+FFFD, never returned as is. */
+const segment = (key: string | number) => String(key).replace(/\p{Cs}/gu, "\uFFFD");
+
+interface Visit {
+  value: unknown;
+  /** Containers enclosing this value. */
+  depth: number;
+  key?: string | number;
+  parent?: Visit;
+}
+
+const pathOf = (v: Visit): string => {
+  const segments: string[] = [];
+  for (let at: Visit | undefined = v; at?.key !== undefined; at = at.parent) segments.unshift(segment(at.key));
+  return segments.join(".");
+};
+
+/**
+ * What makes a parsed JSON body unacceptable, or undefined: nesting deeper than `MAX_JSON_DEPTH`, or a string (a key
+ * included) with an unpaired UTF-16 surrogate. The HTTP edge asks this once, right after JSON.parse, and answers
+ * 400 validation_error, so nothing behind it sees such input. The walk is iterative: a body can nest about 32,000
+ * levels within 64 KiB, and it must not be able to exhaust the stack here.
+ */
+export function jsonBodyProblem(value: unknown): { path: string; message: string } | undefined {
+  const stack: Visit[] = [{ value, depth: 0 }];
+  for (let visit = stack.pop(); visit; visit = stack.pop()) {
+    const v = visit.value;
+    if (typeof v === "string") {
+      if (LONE_SURROGATE.test(v)) return { path: pathOf(visit), message: "contains an unpaired UTF-16 surrogate" };
+      continue;
+    }
+    if (v === null || typeof v !== "object") continue;
+    if (visit.depth >= MAX_JSON_DEPTH)
+      return { path: pathOf(visit), message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
+    const depth = visit.depth + 1;
+    // Pushed in reverse, so the first offending value in document order is the one reported.
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], depth, key: i, parent: visit });
+      continue;
+    }
+    const keys = Object.keys(v);
+    const bad = keys.find((k) => LONE_SURROGATE.test(k));
+    if (bad !== undefined)
+      return {
+        path: pathOf({ value: undefined, depth, key: bad, parent: visit }),
+        message: "the key contains an unpaired UTF-16 surrogate",
+      };
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as string;
+      stack.push({ value: (v as Record<string, unknown>)[key], depth, key, parent: visit });
+    }
+  }
+  return undefined;
+}

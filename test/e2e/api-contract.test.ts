@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { scanEvent } from "../fixtures/events";
 import { startTestStack, type TestStack } from "../fixtures/test-stack";
 
@@ -211,6 +212,95 @@ describe("malformed requests", () => {
     }
     const log = await t.call<{ items: unknown[] }>("GET", `${w.base}/notifications`, { token: w.token });
     expect(log.body.items).toEqual([]);
+    expect((await t.call("GET", `${w.base}/integrations/slack`, { token: w.token })).status).toBe(404);
+  });
+});
+
+describe("hostile JSON: deep nesting and unpaired surrogates", () => {
+  /** Every item in this file's table: a refused request must not change it. */
+  const tableItems = async () => {
+    const ddb = new DynamoDBClient({ endpoint: inject("dynamodbEndpoint") });
+    try {
+      const out = await ddb.send(new ScanCommand({ TableName: process.env.TABLE_NAME as string, Select: "COUNT" }));
+      return out.Count;
+    } finally {
+      ddb.destroy();
+    }
+  };
+  /** `json` (an object's text) with `"extra"` holding `levels` objects inside each other, as raw JSON text. */
+  const withDeepKey = (json: string, levels: number) =>
+    `${json.slice(0, -1)}${json === "{}" ? "" : ","}"extra":${'{"k":'.repeat(levels)}1${"}".repeat(levels)}}`;
+
+  it("400 validation_error on every route with a body, nothing stored, nothing sent", async () => {
+    const w = await t.workspace();
+    await w.connect();
+    const event = scanEvent();
+    const routes: [string, string, string, Record<string, unknown>][] = [
+      ["POST", "/v1/workspaces", t.stack.adminToken, { name: "deep" }],
+      ["POST", `${w.base}/tokens`, w.token, { name: "deep", scopes: ["events:write"] }],
+      ["PUT", `${w.base}/integrations/slack`, w.token, { bot_token: "xoxb-deep-1", channel: "#deep" }],
+      ["POST", `${w.base}/integrations/slack/test`, w.token, {}],
+      ["POST", `${w.base}/events`, w.token, event],
+      ["POST", `${w.base}/events/preview`, w.token, event],
+      ["POST", `${w.base}/notifications/ntf_none/retry`, w.token, {}],
+    ];
+    const before = await tableItems();
+    const posted = t.slack.requests.length;
+    for (const [method, path, token, body] of routes) {
+      for (const raw of [
+        withDeepKey(JSON.stringify(body), 5000),
+        withDeepKey(JSON.stringify(body), 32),
+        JSON.stringify({ ...body, name: "lone \ud800 surrogate" }),
+        JSON.stringify({ ...body, "k\udfff": 1 }),
+      ]) {
+        const res = await t.call(method, path, { token, raw, headers: { "content-type": "application/json" } });
+        expectError(res, 400, "validation_error");
+        const details = (res.body.error as { details?: { path: string; message: string }[] }).details ?? [];
+        expect(details, `${method} ${path}`).toHaveLength(1);
+        expect(details[0]?.message).toMatch(/nested deeper than 32 levels|unpaired UTF-16 surrogate/);
+        expect(res.text).not.toMatch(/\\ud[89a-f]/i);
+      }
+    }
+    expect(await tableItems()).toBe(before);
+    expect(t.slack.requests.length).toBe(posted);
+    // Depth 32 is still fine: the same event with an unknown key 31 objects deep is accepted (and the key dropped).
+    expect((await w.post(JSON.parse(withDeepKey(JSON.stringify(event), 31)))).status).toBe(202);
+  });
+
+  it("an unpaired surrogate in a cluster name never reaches Slack; a paired one (emoji) does", async () => {
+    const w = await t.workspace();
+    await w.connect({ bot_token: "xoxb-surrogate-1", channel: "#surrogates" });
+    const event = scanEvent({ cluster: { name: "prod-\ud800" } });
+    for (const path of ["events", "events/preview"]) {
+      const res = await t.call("POST", `${w.base}/${path}`, { token: w.token, body: event });
+      expectError(res, 400, "validation_error");
+      expect((res.body.error as { details: unknown[] }).details).toEqual([
+        { path: "cluster.name", message: "contains an unpaired UTF-16 surrogate" },
+      ]);
+    }
+    const log = await t.call<{ items: unknown[] }>("GET", `${w.base}/notifications`, { token: w.token });
+    expect(log.body.items).toEqual([]);
+    // Nothing was stored under the event id: the same id with a clean body is new (202), not a repeat.
+    const clean = await w.post({ ...event, cluster: { name: "prod-\ud83d\ude80" } });
+    expect(clean.status).toBe(202);
+    await w.settled(clean.body.notifications[0]?.id as string);
+    const posts = t.slack.posts("#surrogates");
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.body.text).toContain("prod-\ud83d\ude80");
+  });
+});
+
+describe("webhook URLs", () => {
+  it("a bare ? or # at the end is refused (400 invalid_webhook_url) and nothing is stored", async () => {
+    const w = await t.workspace();
+    for (const webhook_url of [
+      "https://hooks.slack.com/services/T1/B2/x?",
+      "https://hooks.slack.com/services/T1/B2/x#",
+      "https://hooks.slack.com/services/T1/B2/x?#",
+    ]) {
+      const res = await t.call("PUT", `${w.base}/integrations/slack`, { token: w.token, body: { webhook_url } });
+      expectError(res, 400, "invalid_webhook_url");
+    }
     expect((await t.call("GET", `${w.base}/integrations/slack`, { token: w.token })).status).toBe(404);
   });
 });

@@ -1,19 +1,23 @@
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { BatchWriteCommand, type BatchWriteCommandInput, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { newSortableId } from "../../functions/core/identity";
+import type { NotificationRecord } from "../../functions/core/ports";
 import { completedEvent, failedEvent, scanEvent, scheduledEvent, startedEvent } from "../fixtures/events";
 import { startTestStack, type TestStack } from "../fixtures/test-stack";
 
+type TextObject = { type: string; text: string; verbatim?: boolean };
 type Block = {
   type: string;
-  text?: { type: string; text: string };
-  fields?: { text: string }[];
+  text?: TextObject;
+  fields?: TextObject[];
   elements?: { text?: { text: string } | string; url?: string }[];
 };
 type Posted = {
   channel?: string;
   text: string;
-  attachments: { color: string; blocks: Block[] }[];
+  attachments: { color: string; fallback?: string; blocks: Block[] }[];
   unfurl_links?: boolean;
   unfurl_media?: boolean;
 };
@@ -151,6 +155,65 @@ describe("events become Block Kit messages", () => {
       expect(raw).not.toContain(forbidden);
     expect(raw).toContain("&lt;!channel&gt;");
     expect(raw).toContain("&amp;");
+  });
+
+  it("the button gets the normalized dashboard_url; user info, whitespace and control characters are 400", async () => {
+    const w = await connected();
+    for (const dashboard_url of [
+      "https://user:pass@app.example.com/x",
+      " https://app.example.com/x",
+      "https://app.example.com/x\n",
+      "https://app.example.com/\tx",
+      "http://app.example.com/x",
+    ]) {
+      const res = await w.post(scanEvent({ dashboard_url }));
+      expect(res.status, JSON.stringify(dashboard_url)).toBe(400);
+      expect(res.body).toMatchObject({
+        error: { code: "validation_error", details: [{ path: "dashboard_url", message: expect.any(String) }] },
+      });
+    }
+    expect(
+      (await t.call<{ items: unknown[] }>("GET", `${w.base}/notifications`, { token: w.token })).body.items,
+    ).toEqual([]);
+    const res = await w.post(scanEvent({ dashboard_url: "HTTPS://App.Example.COM/clusters/../upgrades/é" }));
+    expect(res.status).toBe(202);
+    await w.settled(res.body.notifications[0]?.id as string);
+    const body = t.slack.posts(w.channel).at(-1)?.body as unknown as Posted;
+    const button = body.attachments[0]?.blocks.find((b) => b.type === "actions")?.elements?.[0];
+    expect(button?.url).toBe("https://app.example.com/upgrades/%C3%A9");
+  });
+
+  it("Slack receives a fallback on the attachment and verbatim mrkdwn for event text", async () => {
+    const w = await connected();
+    const res = await w.post(failedEvent({ failure_reason: "see https://runbook.example #ops", error_details: "x" }));
+    await w.settled(res.body.notifications[0]?.id as string);
+    const body = t.slack.posts(w.channel).at(-1)?.body as unknown as Posted;
+    expect(body.attachments).toHaveLength(1);
+    expect(body.attachments[0]?.fallback).toBe(body.text);
+    const texts = (body.attachments[0]?.blocks ?? []).flatMap((b) => [
+      ...(b.text ? [b.text] : []),
+      ...(b.fields ?? []),
+      ...(b.elements ?? []).flatMap((el) => (typeof el.text === "object" ? [el.text as TextObject] : [])),
+    ]);
+    const mrkdwn = texts.filter((x) => x.type === "mrkdwn");
+    expect(mrkdwn.some((x) => x.text.includes("https://runbook.example #ops"))).toBe(true);
+    for (const x of mrkdwn) expect(x.verbatim, x.text).toBe(true);
+    // The test message too.
+    const test = await t.call("POST", `${w.base}/integrations/slack/test`, { token: w.token });
+    expect(test.status).toBe(200);
+    const posted = t.slack.posts(w.channel).at(-1)?.body as unknown as Posted;
+    expect(posted.attachments[0]?.fallback).toBe(posted.text);
+  });
+
+  it("an emoji-heavy cluster name keeps the header within 150 UTF-16 units, whole emoji only", async () => {
+    const w = await connected();
+    const res = await w.post(scanEvent({ cluster: { name: "🚀".repeat(126) } }));
+    await w.settled(res.body.notifications[0]?.id as string);
+    const header = (t.slack.posts(w.channel).at(-1)?.body as unknown as Posted).attachments[0]?.blocks[0];
+    expect(header?.type).toBe("header");
+    expect(header?.text?.text.length).toBeLessThanOrEqual(150);
+    expect(/\p{Cs}/u.test(header?.text?.text ?? "")).toBe(false);
+    expect(header?.text?.text.endsWith("🚀…")).toBe(true);
   });
 
   it("a webhook integration posts {text, attachments} to the webhook's own URL", async () => {
@@ -402,6 +465,80 @@ describe("the notification log", () => {
     }
     expect((await w.notification("ntf_missing")).status).toBe(404);
   });
+});
+
+describe("the notification log at scale", () => {
+  it("a filtered listing reads a bounded slice per request: short pages with a next_cursor until the end", async () => {
+    const w = await t.workspace();
+    // 1,100 records straight into the table (delivered or failed ones are never queued): the 3 oldest failed.
+    const ddb = new DynamoDBClient({ endpoint: inject("dynamodbEndpoint") });
+    const table = process.env.TABLE_NAME as string;
+    const at = new Date().toISOString();
+    const ids: string[] = [];
+    const records = Array.from({ length: 1100 }, (_, i): NotificationRecord => {
+      const id = newSortableId("ntf");
+      ids.push(id);
+      return {
+        workspace_id: w.ws,
+        id,
+        event_id: `evt-${i}`,
+        type: i % 2 ? "scan_completed" : "execution_started",
+        channel: "#log",
+        status: i < 3 ? "failed" : "delivered",
+        attempts: 1,
+        created_at: at,
+        updated_at: at,
+        connection_id: "conn_x",
+        dispatch_id: id,
+      };
+    });
+    const doc = DynamoDBDocumentClient.from(ddb);
+    const batches = Array.from({ length: records.length / 25 }, (_, b) => records.slice(b * 25, b * 25 + 25));
+    // The store's own item layout, written 25 at a time: seeding through putNotification would dominate the test.
+    for (let b = 0; b < batches.length; b += 4)
+      await Promise.all(
+        batches.slice(b, b + 4).map(async (batch) => {
+          let unprocessed: BatchWriteCommandInput["RequestItems"] = {
+            [table]: batch.map((r) => ({
+              PutRequest: { Item: { pk: `WS#${w.ws}`, sk: `NOTIF#${r.id}`, kind: "notification", ...r } },
+            })),
+          };
+          while (unprocessed && Object.keys(unprocessed).length)
+            unprocessed = (await doc.send(new BatchWriteCommand({ RequestItems: unprocessed }))).UnprocessedItems;
+        }),
+      );
+    ddb.destroy();
+
+    type Page = { items: { id: string; status: string }[]; next_cursor: string | null };
+    const get = (q: string) => t.call<Page>("GET", `${w.base}/notifications?${q}`, { token: w.token });
+    const first = await get("status=failed&limit=50");
+    expect(first.status).toBe(200);
+    // The newest 1,000 (the budget) hold no match: an empty page, and not the end.
+    expect(first.body.items).toEqual([]);
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    const second = await get(`status=failed&limit=50&cursor=${first.body.next_cursor}`);
+    expect(second.body.items.map((i) => i.id)).toEqual(ids.slice(0, 3).reverse());
+    expect(second.body.next_cursor).toBeNull();
+    // Cursors stay checked: one not made by this API is 400 invalid_cursor.
+    const garbage = await get(`status=failed&cursor=${Buffer.from('{"sk":"TOKEN#x"}').toString("base64url")}`);
+    expect(garbage.status).toBe(400);
+    expect(garbage.body).toMatchObject({ error: { code: "invalid_cursor" } });
+    // Another workspace's token cannot use it to read this one.
+    const other = await t.workspace();
+    const foreign = await t.call<Page>(
+      "GET",
+      `${other.base}/notifications?status=failed&cursor=${first.body.next_cursor}`,
+      { token: other.token },
+    );
+    expect(foreign.status).toBe(200);
+    expect(foreign.body.items).toEqual([]);
+    // Unfiltered and matching filters still fill their pages.
+    const newest = await get("limit=100");
+    expect(newest.body.items.map((i) => i.id)).toEqual(ids.slice(-100).reverse());
+    const scans = await get("type=scan_completed&limit=100");
+    expect(scans.body.items).toHaveLength(100);
+    expect(scans.body.next_cursor).toEqual(expect.any(String));
+  }, 90_000);
 });
 
 describe("secrets", () => {

@@ -124,6 +124,60 @@ describe("DynamoStore on DynamoDB Local", () => {
     expect(both.items.length).toBe(made.filter((n) => n.status === "delivered" && n.type === "scan_completed").length);
   });
 
+  it("a filtered listing reads at most its budget per request and hands back a cursor, even on an empty page", async () => {
+    const client = new DynamoDBClient({ endpoint: inject("dynamodbEndpoint") });
+    const table = `store-budget-${Date.now().toString(36)}`;
+    await ensureTable(client, table);
+    const bounded = new DynamoStore(client, table, 30, { items: 4, pages: 2 });
+    const ws = "ws_s6";
+    const made: NotificationRecord[] = [];
+    for (let i = 0; i < 25; i++) {
+      // Only the three oldest match: everything newer is read and filtered out.
+      const n = notification(ws, { status: i < 3 ? "failed" : "delivered" });
+      made.push(n);
+      await bounded.putNotification(n);
+    }
+    const pages: { ids: string[]; cursor: string | null }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await bounded.listNotifications(ws, { status: "failed", limit: 50, cursor });
+      pages.push({ ids: page.items.map((i) => i.id), cursor: page.next_cursor });
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor && pages.length < 50);
+    // 25 records at 4 a request: 22 newer non-matches take 5 requests of nothing, each with a cursor to go on.
+    expect(pages[0]).toEqual({ ids: [], cursor: expect.any(String) });
+    expect(pages.length).toBe(7);
+    expect(pages.flatMap((p) => p.ids)).toEqual(
+      made
+        .slice(0, 3)
+        .map((n) => n.id)
+        .reverse(),
+    );
+    expect(pages.at(-1)?.cursor).toBeNull();
+    // Unfiltered pages are unaffected by a budget larger than the page.
+    const all = await bounded.listNotifications(ws, { limit: 3 });
+    expect(all.items.map((i) => i.id)).toEqual(
+      made
+        .slice(-3)
+        .map((n) => n.id)
+        .reverse(),
+    );
+    // A budget-made cursor is as opaque and as checked as any other.
+    const short = await bounded.listNotifications(ws, { status: "failed", limit: 50 });
+    const decoded = JSON.parse(Buffer.from(short.next_cursor as string, "base64url").toString("utf8"));
+    expect(Object.keys(decoded)).toEqual(["sk"]);
+    expect(
+      (
+        await bounded.listNotifications("ws_other", {
+          status: "failed",
+          limit: 50,
+          cursor: short.next_cursor as string,
+        })
+      ).items,
+    ).toEqual([]);
+    client.destroy();
+  });
+
   it("a cursor cannot reach into another workspace", async () => {
     await expect(
       store.listNotifications("ws_s4", {

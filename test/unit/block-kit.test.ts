@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   type Block,
   escapeMrkdwn,
+  fitTotal,
   formatDuration,
   LIMITS,
   renderEvent,
@@ -14,15 +15,27 @@ import { completedEvent, failedEvent, scanEvent } from "../fixtures/events";
 const opts = { defaultDashboardUrl: "https://dash.example.com/" };
 const render = (e: unknown) => renderEvent(eventSchema.parse(e), opts);
 
-/** Every Slack limit the contract lists, checked over a whole message. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const textsOf = (b: Block) =>
+  b.type === "header"
+    ? [b.text]
+    : b.type === "section"
+      ? [...(b.text ? [b.text] : []), ...(b.fields ?? [])]
+      : b.type === "actions"
+        ? b.elements.map((el) => el.text)
+        : b.type === "context"
+          ? b.elements
+          : [];
+
+/** Every Slack limit the contract lists, in UTF-16 units, checked over a whole message. */
 function expectWithinLimits(blocks: Block[]) {
   expect(blocks.length).toBeLessThanOrEqual(LIMITS.blocks);
   for (const b of blocks) {
-    if (b.type === "header") expect(Array.from(b.text.text).length).toBeLessThanOrEqual(LIMITS.header);
+    if (b.type === "header") expect(b.text.text.length).toBeLessThanOrEqual(LIMITS.header);
     if (b.type === "section") {
-      if (b.text) expect(Array.from(b.text.text).length).toBeLessThanOrEqual(LIMITS.sectionText);
+      if (b.text) expect(b.text.text.length).toBeLessThanOrEqual(LIMITS.sectionText);
       expect((b.fields ?? []).length).toBeLessThanOrEqual(LIMITS.fields);
-      for (const f of b.fields ?? []) expect(Array.from(f.text).length).toBeLessThanOrEqual(LIMITS.fieldText);
+      for (const f of b.fields ?? []) expect(f.text.length).toBeLessThanOrEqual(LIMITS.fieldText);
     }
     if (b.type === "actions") {
       for (const el of b.elements) {
@@ -30,7 +43,10 @@ function expectWithinLimits(blocks: Block[]) {
         expect(el.url.length).toBeLessThanOrEqual(LIMITS.url);
       }
     }
+    for (const t of textsOf(b)) expect(LONE_SURROGATE.test(t.text), t.text.slice(-20)).toBe(false);
   }
+  const total = blocks.flatMap(textsOf).reduce((n, t) => n + t.text.length, 0);
+  expect(total).toBeLessThanOrEqual(LIMITS.blocksTotal);
 }
 
 describe("Block Kit renderer", () => {
@@ -84,10 +100,89 @@ describe("Block Kit renderer", () => {
   it("escapes event text and never splits an escape", () => {
     expect(escapeMrkdwn("<!here> & <x|y>")).toBe("&lt;!here&gt; &amp; &lt;x|y&gt;");
     expect(truncate("ab&amp;cd", 4)).toBe("ab…");
-    expect(truncate("😀😀😀", 2)).toBe("😀…");
     const raw = JSON.stringify(render(failedEvent({ failure_reason: "<!channel>", error_details: "<https://x|y>" })));
     expect(raw).not.toContain("<!channel>");
     expect(raw).not.toContain("<https://x");
+  });
+
+  it("counts UTF-16 units and never cuts a surrogate pair", () => {
+    expect(truncate("😀😀😀", 3)).toBe("😀…");
+    expect(truncate("😀😀😀", 4)).toBe("😀…");
+    expect(truncate("a😀😀", 3)).toBe("a…");
+    expect(truncate("😀😀", 4)).toBe("😀😀");
+    for (let max = 1; max < 12; max++) {
+      const cut = truncate("x😀".repeat(10), max);
+      expect(cut.length).toBeLessThanOrEqual(max);
+      expect(LONE_SURROGATE.test(cut)).toBe(false);
+    }
+    // 126 emoji (252 units) is a valid cluster name: the header still fits 150 units, whole emoji only.
+    for (const name of ["😀".repeat(126), `a${"🚀".repeat(126)}`, "👩‍👩‍👧‍👦".repeat(23)]) {
+      const msg = render(scanEvent({ cluster: { name } }));
+      const header = msg.attachments[0].blocks[0];
+      expect(header?.type === "header" && header.text.text.length).toBeLessThanOrEqual(LIMITS.header);
+      expect(header?.type === "header" && header.text.text.length).toBeGreaterThan(LIMITS.header - 3);
+      expectWithinLimits(msg.attachments[0].blocks);
+    }
+  });
+
+  it("every attachment carries the top-level text as its fallback", () => {
+    for (const event of [scanEvent(), completedEvent(), failedEvent()]) {
+      const msg = render(event);
+      expect(msg.attachments[0].fallback).toBe(msg.text);
+      expect(msg.text.length).toBeGreaterThan(0);
+    }
+    const test = renderTest({ workspaceId: "ws_1", channel: "#a", dashboardUrl: "https://d/", at: "now" });
+    expect(test.attachments[0].fallback).toBe(test.text);
+  });
+
+  it("every mrkdwn text object is verbatim, so Slack links nothing in event text", () => {
+    const msg = render(failedEvent({ failure_reason: "see https://x.example #general @here", error_details: "e" }));
+    const texts = msg.attachments[0].blocks.flatMap(textsOf);
+    expect(texts.filter((t) => t.type === "mrkdwn").length).toBeGreaterThan(5);
+    for (const t of texts) if (t.type === "mrkdwn") expect(t).toMatchObject({ verbatim: true });
+  });
+
+  it("the worst case of every type stays within 12,000 units in all", () => {
+    const amp = (n: number) => "&".repeat(n);
+    const cluster = { name: amp(253), id: amp(256), provider: amp(256), region: amp(256) };
+    const labels = { env: "prod" };
+    const exec = { execution_id: amp(256), current_version: amp(64), target_version: amp(64) };
+    for (const event of [
+      scanEvent(
+        { cluster, labels },
+        {
+          ...exec,
+          deprecated_apis: Array.from({ length: 1000 }, () => ({ api: amp(512), removed_in: amp(256) })),
+          addon_conflicts: Array.from({ length: 1000 }, () => ({ name: amp(256), reason: amp(2000) })),
+        },
+      ),
+      {
+        ...failedEvent({ ...exec, failure_reason: amp(10_000), rollback_status: amp(256), error_details: amp(10_000) }),
+        cluster,
+      },
+      { ...completedEvent(), cluster, data: { ...completedEvent().data, ...exec, rollback_status: amp(256) } },
+    ]) {
+      expectWithinLimits(render({ ...event, event_id: "e".repeat(128) }).attachments[0].blocks);
+    }
+  });
+
+  it("fitTotal cuts the long section texts to one length, keeping short ones whole", () => {
+    const field = (text: string) => ({ type: "mrkdwn" as const, text, verbatim: true as const });
+    const blocks: Block[] = [
+      { type: "header", text: { type: "plain_text", text: "h".repeat(100) } },
+      { type: "section", fields: [field("short"), field("a".repeat(2000)), field("b".repeat(2000))] },
+      { type: "section", text: field("c".repeat(3000)) },
+      { type: "context", elements: [field("f".repeat(50))] },
+    ];
+    const fitted = fitTotal(blocks, 3000);
+    const texts = fitted.flatMap(textsOf).map((t) => t.text);
+    expect(texts.reduce((n, t) => n + t.length, 0)).toBeLessThanOrEqual(3000);
+    expect(texts[0]).toBe("h".repeat(100));
+    expect(texts[1]).toBe("short");
+    expect(texts.at(-1)).toBe("f".repeat(50));
+    expect(new Set(texts.slice(2, 5).map((t) => t.length)).size).toBe(1);
+    expect(texts[2]?.endsWith("…")).toBe(true);
+    expect(fitTotal(blocks)).toBe(blocks);
   });
 
   it("execution_failed shows a dash when there are no error details", () => {

@@ -27,6 +27,9 @@ describe("webhook URL (SSRF boundary)", () => {
       "data:text/plain,hooks.slack.com/services/",
       "https://[::1]/services/T/B/x",
       "https://0x7f000001/services/T/B/x",
+      "https://hooks.slack.com/services/T/B/x?",
+      "https://hooks.slack.com/services/T/B/x#",
+      "https://hooks.slack.com/services/T/B/x?#",
     ]) {
       expect(isSlackWebhookUrl(url), url).toBe(false);
     }

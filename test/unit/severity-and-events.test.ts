@@ -44,4 +44,43 @@ describe("event schema", () => {
     });
     expect(matchLabels(e)).toEqual({ severity: "critical", type: "scan_completed", cluster: "prod-eu-1", env: "prod" });
   });
+
+  it("dashboard_url: an absolute https: URL, sent normalized", () => {
+    const url = (dashboard_url: string) => {
+      const r = eventSchema.safeParse({ ...startedEvent(), dashboard_url });
+      return r.success ? r.data.dashboard_url : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)[0];
+    };
+    expect(url("HTTPS://App.Example.com/a/../b?q=1 2".replace(" ", "%20"))).toBe("https://app.example.com/b?q=1%202");
+    expect(url("https://app.example.com")).toBe("https://app.example.com/");
+    expect(url("https://app.example.com/é/😀")).toBe("https://app.example.com/%C3%A9/%F0%9F%98%80");
+    expect(url("https://xn--bcher-kva.example/@me")).toBe("https://xn--bcher-kva.example/@me");
+    for (const bad of [
+      "https://user:pass@app.example.com/",
+      "https://user@app.example.com/",
+      "https://@app.example.com/",
+    ])
+      expect(url(bad), bad).toBe("dashboard_url: must not contain user info");
+    for (const bad of [
+      " https://app.example.com/",
+      "https://app.example.com/\n",
+      "https://app.example.com/a\tb",
+      "https://app.example.com/a b",
+      "https://app.example.com/\u0000",
+      "https://app.example.com/\u0085",
+      "https://app.example.com/\u00a0",
+      "https://app.example.com/\u2028",
+    ])
+      expect(url(bad), JSON.stringify(bad)).toBe("dashboard_url: must not contain whitespace or control characters");
+    for (const bad of [
+      "http://app.example.com/",
+      "/relative",
+      "https:app.example.com",
+      "javascript:alert(1)",
+      "https://",
+    ])
+      expect(url(bad), bad).toBe("dashboard_url: must be an absolute https: URL");
+    expect(url(`https://app.example.com/${"é".repeat(600)}`)).toBe(
+      "dashboard_url: must be at most 3000 characters once normalized",
+    );
+  });
 });
