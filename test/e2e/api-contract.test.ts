@@ -242,7 +242,7 @@ describe("hostile JSON: deep nesting and unpaired surrogates", () => {
       ["POST", `${w.base}/integrations/slack/test`, w.token, {}],
       ["POST", `${w.base}/events`, w.token, event],
       ["POST", `${w.base}/events/preview`, w.token, event],
-      ["POST", `${w.base}/notifications/ntf_none/retry`, w.token, {}],
+      ["POST", `${w.base}/notifications/ntf_0000000000000000000000zz/retry`, w.token, {}],
     ];
     const before = await tableItems();
     const posted = t.slack.requests.length;

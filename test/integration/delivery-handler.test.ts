@@ -46,6 +46,8 @@ beforeAll(async () => {
     DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
     SLACK_API_URL: `${slack.url}/api/`,
     SLACK_CHANNEL_INTERVAL_MS: "0",
+    // Short, so a post fits in the 10 s these invocations are given (no attempt starts that cannot finish).
+    SLACK_TIMEOUT_MS: "2000",
     POWERTOOLS_METRICS_DISABLED: "true",
     POWERTOOLS_LOG_LEVEL: "WARN",
   });
