@@ -6,6 +6,12 @@ import type { KeyProvider } from "../core/ports";
 const contextAad = (context: Record<string, string>) =>
   Buffer.from(JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))), "utf8");
 
+/** A wrapped data key is iv | tag | body, each of fixed size: anything else is refused, never guessed at. */
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+const WRAPPED_BYTES = IV_BYTES + TAG_BYTES + KEY_BYTES;
+
 /**
  * Stands in for KMS on a machine without AWS: data keys are wrapped with AES-256-GCM under a 256-bit master key
  * kept in a file of mode 0600, the encryption context bound as additional data exactly as KMS binds it.
@@ -29,18 +35,30 @@ export class LocalKeyProvider implements KeyProvider {
   }
 
   async generateDataKey(context: Record<string, string>) {
-    const plaintext = randomBytes(32);
-    const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.master, iv);
+    const plaintext = randomBytes(KEY_BYTES);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv("aes-256-gcm", this.master, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(contextAad(context));
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return { plaintext, wrapped: Buffer.concat([iv, cipher.getAuthTag(), body]), keyId: "local" };
   }
 
   async decryptDataKey(wrapped: Buffer, context: Record<string, string>) {
-    const decipher = createDecipheriv("aes-256-gcm", this.master, wrapped.subarray(0, 12));
+    // A shorter blob would otherwise hand GCM a truncated tag, which it accepts.
+    if (wrapped.length !== WRAPPED_BYTES) throw new Error(`a wrapped data key is ${WRAPPED_BYTES} bytes`);
+    const decipher = createDecipheriv("aes-256-gcm", this.master, wrapped.subarray(0, IV_BYTES), {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAAD(contextAad(context));
-    decipher.setAuthTag(wrapped.subarray(12, 28));
-    return Buffer.concat([decipher.update(wrapped.subarray(28)), decipher.final()]);
+    decipher.setAuthTag(wrapped.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    // GCM's update() returns plaintext before the tag is checked: zero it if final() refuses the tag.
+    const key = decipher.update(wrapped.subarray(IV_BYTES + TAG_BYTES));
+    try {
+      decipher.final();
+    } catch (err) {
+      key.fill(0);
+      throw err;
+    }
+    return key;
   }
 }
