@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import type { CredentialCipher, KeyProvider, SealedCredential } from "../core/ports";
+import type { CredentialBinding, CredentialCipher, KeyProvider, SealedCredential } from "../core/ports";
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -21,23 +21,28 @@ function decodeField(sealed: SealedCredential, field: "wrapped_key" | "iv" | "ta
   return decoded;
 }
 
+/** GCM additional data of version 2: every field of the binding, in an encoding no two bindings share. */
+const additionalData = (b: CredentialBinding) =>
+  Buffer.from(JSON.stringify(["medulla-slack-credential", 2, b.workspace_id, b.method, b.connection_id]), "utf8");
+
 /**
  * Envelope encryption: one data key per credential from the key provider, AES-256-GCM with a random 96-bit IV and a
- * full 128-bit tag. The workspace id is both the key's encryption context and GCM's additional data, so a sealed
- * credential copied to another workspace opens nowhere. Plaintext keys are zeroed as soon as they are used.
+ * full 128-bit tag. The workspace id is the data key's KMS encryption context (the key policy requires it); the
+ * workspace id, the method and the connection id are GCM's additional data, so a sealed credential moved to another
+ * workspace, another connection or read as another method opens nowhere. Plaintext keys are zeroed after use.
  */
 export class EnvelopeCipher implements CredentialCipher {
   constructor(private readonly keys: KeyProvider) {}
 
-  async seal(plaintext: Buffer, workspaceId: string): Promise<SealedCredential> {
-    const { plaintext: key, wrapped, keyId } = await this.keys.generateDataKey({ workspace_id: workspaceId });
+  async seal(plaintext: Buffer, binding: CredentialBinding): Promise<SealedCredential> {
+    const { plaintext: key, wrapped, keyId } = await this.keys.generateDataKey({ workspace_id: binding.workspace_id });
     try {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
-      cipher.setAAD(Buffer.from(workspaceId, "utf8"));
+      cipher.setAAD(additionalData(binding));
       const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
       return {
-        v: 1,
+        v: 2,
         key_id: keyId,
         wrapped_key: wrapped.toString("base64"),
         iv: iv.toString("base64"),
@@ -49,17 +54,22 @@ export class EnvelopeCipher implements CredentialCipher {
     }
   }
 
-  async open(sealed: SealedCredential, workspaceId: string): Promise<Buffer> {
+  async open(sealed: SealedCredential, binding: CredentialBinding): Promise<Buffer> {
     // Checked before any key is unwrapped: GCM itself would take a 4-byte tag or an 8-byte IV.
-    if (sealed.v !== 1) throw new SealedCredentialError(`unknown sealed credential version ${String(sealed.v)}`);
+    if (sealed.v !== 1 && sealed.v !== 2)
+      throw new SealedCredentialError(`unknown sealed credential version ${String(sealed.v)}`);
     const iv = decodeField(sealed, "iv", IV_BYTES);
     const tag = decodeField(sealed, "tag", TAG_BYTES);
     const ciphertext = decodeField(sealed, "ciphertext");
     const wrapped = decodeField(sealed, "wrapped_key");
-    const key = await this.keys.decryptDataKey(wrapped, { workspace_id: workspaceId });
+    const key = await this.keys.decryptDataKey(wrapped, { workspace_id: binding.workspace_id });
     try {
       const decipher = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
-      decipher.setAAD(Buffer.from(workspaceId, "utf8"));
+      // Version 1 (sealed before the binding covered method and connection) still opens, bound to the looked-up
+      // workspace as it always was: refusing it would disconnect every workspace at deploy, while the attack that
+      // matters (an item copied to another workspace) fails for it too, on the KMS context and on the store's check.
+      // The next PUT carrying a credential re-seals it as version 2.
+      decipher.setAAD(sealed.v === 2 ? additionalData(binding) : Buffer.from(binding.workspace_id, "utf8"));
       decipher.setAuthTag(tag);
       // GCM's update() returns plaintext before the tag is checked: zero it if final() refuses the tag.
       const plain = decipher.update(ciphertext);

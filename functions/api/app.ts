@@ -125,12 +125,13 @@ export function makeApi(deps: ApiDeps) {
     const stored = await store.getIntegration(ws);
     const plan = planIntegrationUpdate(event.json, stored);
     const now = new Date().toISOString();
+    const connection_id = stored?.connection_id ?? newId("conn");
     let credential = stored?.credential;
     let hint = stored?.credential_hint;
     if (plan.credential) {
       const plain = Buffer.from(plan.credential.secret, "utf8");
       try {
-        credential = await cipher.seal(plain, ws);
+        credential = await cipher.seal(plain, { workspace_id: ws, method: plan.credential.method, connection_id });
       } finally {
         plain.fill(0);
       }
@@ -141,7 +142,7 @@ export function makeApi(deps: ApiDeps) {
       ...plan.settings,
       credential: credential as IntegrationRecord["credential"],
       credential_hint: hint as string,
-      connection_id: stored?.connection_id ?? newId("conn"),
+      connection_id,
       created_at: stored?.created_at ?? now,
       updated_at: now,
     };
@@ -165,7 +166,7 @@ export function makeApi(deps: ApiDeps) {
   const testIntegration = async (event: ApiEvent): Promise<ApiResult> => {
     const ws = wsOf(event);
     const integration = await connected(ws, 409);
-    const results = await withCredential(cipher, integration, (secret) =>
+    const results = await withCredential(cipher, ws, integration, (secret) =>
       Promise.all(
         integration.channels.map(async ({ name: channel }) => {
           const record = newNotification({

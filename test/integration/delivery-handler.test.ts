@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import {
   DeleteMessageCommand,
   type Message,
@@ -60,7 +61,11 @@ beforeAll(async () => {
     ],
     enabled: true,
     conditions: [],
-    credential: await cipher.seal(Buffer.from("xoxb-handler-1"), WS),
+    credential: await cipher.seal(Buffer.from("xoxb-handler-1"), {
+      workspace_id: WS,
+      method: "bot_token",
+      connection_id: "conn",
+    }),
     credential_hint: "…er-1",
     connection_id: "conn",
     created_at: "t",
@@ -186,6 +191,54 @@ describe("delivery handler on fauxqs + DynamoDB Local", () => {
       contextWith(10_000),
     );
     expect(result.batchItemFailures).toEqual([]);
+  });
+
+  it("a workspace holding a copy of another workspace's integration item posts nothing with it", async () => {
+    const THIEF = "ws_thief";
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: inject("dynamodbEndpoint") }));
+    const key = { pk: `WS#${WS}`, sk: "INTEGRATION#slack" };
+    const { Item } = await doc.send(new GetCommand({ TableName: process.env.TABLE_NAME, Key: key }));
+    await doc.send(
+      new PutCommand({
+        TableName: process.env.TABLE_NAME,
+        Item: { ...Item, pk: `WS#${THIEF}`, channels: [{ name: "#loot", conditions: [] }] },
+      }),
+    );
+    await store.acceptEvent(
+      {
+        workspace_id: THIEF,
+        event_id: "evt-h",
+        payload_hash: "h",
+        event: { ...eventSchema.parse(startedEvent()), event_id: "evt-h" },
+        response: { event_id: "evt-h", notifications: [] },
+        created_at: new Date().toISOString(),
+      },
+      [],
+    );
+    const id = newSortableId("ntf");
+    const at = new Date().toISOString();
+    await store.putNotification({
+      workspace_id: THIEF,
+      id,
+      event_id: "evt-h",
+      type: "execution_started",
+      channel: "#loot",
+      status: "pending",
+      attempts: 0,
+      created_at: at,
+      updated_at: at,
+      connection_id: "conn",
+      dispatch_id: id,
+    });
+    const message: Message = {
+      MessageId: "m-thief",
+      ReceiptHandle: "r-thief",
+      Body: JSON.stringify({ workspace_id: THIEF, notification_id: id }),
+      Attributes: { MessageGroupId: `${THIEF}##loot` },
+    };
+    await handler(asEvent([message]), contextWith(10_000));
+    expect(slack.posts("#loot")).toHaveLength(0);
+    expect(await store.getNotification(THIEF, id)).toMatchObject({ status: "failed", error: "not_connected" });
   });
 
   it("a redelivered message for a delivered notification posts nothing", async () => {
