@@ -1,8 +1,7 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { CredentialBinding, CredentialCipher, KeyProvider, SealedCredential } from "../core/ports";
+import { GCM_IV_BYTES, GCM_TAG_BYTES, gcmOpen, gcmSeal } from "./gcm";
 
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** A sealed credential this cipher cannot read: wrong version or field sizes. Names the field, never its value. */
@@ -37,16 +36,14 @@ export class EnvelopeCipher implements CredentialCipher {
   async seal(plaintext: Buffer, binding: CredentialBinding): Promise<SealedCredential> {
     const { plaintext: key, wrapped, keyId } = await this.keys.generateDataKey({ workspace_id: binding.workspace_id });
     try {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
-      cipher.setAAD(additionalData(binding));
-      const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+      const iv = randomBytes(GCM_IV_BYTES);
+      const { ciphertext, tag } = gcmSeal(key, iv, additionalData(binding), plaintext);
       return {
         v: 2,
         key_id: keyId,
         wrapped_key: wrapped.toString("base64"),
         iv: iv.toString("base64"),
-        tag: cipher.getAuthTag().toString("base64"),
+        tag: tag.toString("base64"),
         ciphertext: ciphertext.toString("base64"),
       };
     } finally {
@@ -58,28 +55,18 @@ export class EnvelopeCipher implements CredentialCipher {
     // Checked before any key is unwrapped: GCM itself would take a 4-byte tag or an 8-byte IV.
     if (sealed.v !== 1 && sealed.v !== 2)
       throw new SealedCredentialError(`unknown sealed credential version ${String(sealed.v)}`);
-    const iv = decodeField(sealed, "iv", IV_BYTES);
-    const tag = decodeField(sealed, "tag", TAG_BYTES);
+    const iv = decodeField(sealed, "iv", GCM_IV_BYTES);
+    const tag = decodeField(sealed, "tag", GCM_TAG_BYTES);
     const ciphertext = decodeField(sealed, "ciphertext");
     const wrapped = decodeField(sealed, "wrapped_key");
+    // Version 1 (sealed before the binding covered method and connection) still opens, bound to the looked-up
+    // workspace as it always was: refusing it would disconnect every workspace at deploy, while the attack that
+    // matters (an item copied to another workspace) fails for it too, on the KMS context and on the store's check.
+    // The next PUT carrying a credential re-seals it as version 2.
+    const aad = sealed.v === 2 ? additionalData(binding) : Buffer.from(binding.workspace_id, "utf8");
     const key = await this.keys.decryptDataKey(wrapped, { workspace_id: binding.workspace_id });
     try {
-      const decipher = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
-      // Version 1 (sealed before the binding covered method and connection) still opens, bound to the looked-up
-      // workspace as it always was: refusing it would disconnect every workspace at deploy, while the attack that
-      // matters (an item copied to another workspace) fails for it too, on the KMS context and on the store's check.
-      // The next PUT carrying a credential re-seals it as version 2.
-      decipher.setAAD(sealed.v === 2 ? additionalData(binding) : Buffer.from(binding.workspace_id, "utf8"));
-      decipher.setAuthTag(tag);
-      // GCM's update() returns plaintext before the tag is checked: zero it if final() refuses the tag.
-      const plain = decipher.update(ciphertext);
-      try {
-        decipher.final();
-      } catch (err) {
-        plain.fill(0);
-        throw err;
-      }
-      return plain;
+      return gcmOpen(key, iv, aad, tag, ciphertext);
     } finally {
       key.fill(0);
     }

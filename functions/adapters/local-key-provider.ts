@@ -1,16 +1,15 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { KeyProvider } from "../core/ports";
+import { GCM_IV_BYTES, GCM_TAG_BYTES, gcmOpen, gcmSeal } from "./gcm";
 
 const contextAad = (context: Record<string, string>) =>
   Buffer.from(JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))), "utf8");
 
 /** A wrapped data key is iv | tag | body, each of fixed size: anything else is refused, never guessed at. */
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const KEY_BYTES = 32;
-const WRAPPED_BYTES = IV_BYTES + TAG_BYTES + KEY_BYTES;
+const WRAPPED_BYTES = GCM_IV_BYTES + GCM_TAG_BYTES + KEY_BYTES;
 
 /**
  * Stands in for KMS on a machine without AWS: data keys are wrapped with AES-256-GCM under a 256-bit master key
@@ -36,29 +35,16 @@ export class LocalKeyProvider implements KeyProvider {
 
   async generateDataKey(context: Record<string, string>) {
     const plaintext = randomBytes(KEY_BYTES);
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv("aes-256-gcm", this.master, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(contextAad(context));
-    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return { plaintext, wrapped: Buffer.concat([iv, cipher.getAuthTag(), body]), keyId: "local" };
+    const iv = randomBytes(GCM_IV_BYTES);
+    const { ciphertext, tag } = gcmSeal(this.master, iv, contextAad(context), plaintext);
+    return { plaintext, wrapped: Buffer.concat([iv, tag, ciphertext]), keyId: "local" };
   }
 
   async decryptDataKey(wrapped: Buffer, context: Record<string, string>) {
-    // A shorter blob would otherwise hand GCM a truncated tag, which it accepts.
+    // A shorter blob would otherwise be read as a truncated tag.
     if (wrapped.length !== WRAPPED_BYTES) throw new Error(`a wrapped data key is ${WRAPPED_BYTES} bytes`);
-    const decipher = createDecipheriv("aes-256-gcm", this.master, wrapped.subarray(0, IV_BYTES), {
-      authTagLength: TAG_BYTES,
-    });
-    decipher.setAAD(contextAad(context));
-    decipher.setAuthTag(wrapped.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-    // GCM's update() returns plaintext before the tag is checked: zero it if final() refuses the tag.
-    const key = decipher.update(wrapped.subarray(IV_BYTES + TAG_BYTES));
-    try {
-      decipher.final();
-    } catch (err) {
-      key.fill(0);
-      throw err;
-    }
-    return key;
+    const iv = wrapped.subarray(0, GCM_IV_BYTES);
+    const tag = wrapped.subarray(GCM_IV_BYTES, GCM_IV_BYTES + GCM_TAG_BYTES);
+    return gcmOpen(this.master, iv, contextAad(context), tag, wrapped.subarray(GCM_IV_BYTES + GCM_TAG_BYTES));
   }
 }

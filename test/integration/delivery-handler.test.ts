@@ -89,11 +89,12 @@ afterAll(async () => {
   sqs.destroy();
 });
 
-async function enqueue(channel: string) {
+/** A pending notification of event evt-h, stored; its id. */
+async function putPending(workspaceId: string, channel: string) {
   const id = newSortableId("ntf");
   const now = new Date().toISOString();
   await store.putNotification({
-    workspace_id: WS,
+    workspace_id: workspaceId,
     id,
     event_id: "evt-h",
     type: "execution_started",
@@ -105,6 +106,11 @@ async function enqueue(channel: string) {
     connection_id: "conn",
     dispatch_id: id,
   });
+  return id;
+}
+
+async function enqueue(channel: string) {
+  const id = await putPending(WS, channel);
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: queues.deliveryQueueUrl,
@@ -215,21 +221,7 @@ describe("delivery handler on fauxqs + DynamoDB Local", () => {
       },
       [],
     );
-    const id = newSortableId("ntf");
-    const at = new Date().toISOString();
-    await store.putNotification({
-      workspace_id: THIEF,
-      id,
-      event_id: "evt-h",
-      type: "execution_started",
-      channel: "#loot",
-      status: "pending",
-      attempts: 0,
-      created_at: at,
-      updated_at: at,
-      connection_id: "conn",
-      dispatch_id: id,
-    });
+    const id = await putPending(THIEF, "#loot");
     const message: Message = {
       MessageId: "m-thief",
       ReceiptHandle: "r-thief",
