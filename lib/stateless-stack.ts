@@ -10,6 +10,7 @@ import { CfnPipe } from "aws-cdk-lib/aws-pipes";
 import type { Construct } from "constructs";
 import { ROUTES } from "../functions/api/routes";
 import { API, DELIVERY, PIPE } from "../functions/core/operational";
+import { functionRoleName } from "./function-roles";
 import { Monitoring } from "./constructs/monitoring";
 import { ServiceFunction } from "./constructs/service-function";
 import { PIPE_FILTERS, PIPE_TARGET } from "./pipe-definition";
@@ -20,6 +21,8 @@ export interface StatelessStackProps extends StackProps {
   stage: StageConfig;
   stateful: StatefulStack;
 }
+
+const SEND_MESSAGE_ACTIONS = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"];
 
 /** What can be replaced at will: the API, the functions, the pipe and the monitoring. */
 export class StatelessStack extends Stack {
@@ -53,6 +56,7 @@ export class StatelessStack extends Stack {
       description: "Every route of the HTTP API",
       timeout: Duration.seconds(API.timeoutSeconds),
       environment: { ...common, KMS_KEY_ID: credentialKey.keyArn },
+      roleName: functionRoleName(this, stage, "api"),
     });
     this.deliveryFunction = new ServiceFunction(this, "Delivery", {
       stage,
@@ -60,6 +64,7 @@ export class StatelessStack extends Stack {
       description: "Renders Block Kit and posts to Slack, with retries, from the FIFO delivery queue",
       timeout: Duration.seconds(DELIVERY.timeoutSeconds),
       reservedConcurrentExecutions: stage.deliveryReservedConcurrency,
+      roleName: functionRoleName(this, stage, "delivery"),
       environment: {
         ...common,
         KMS_KEY_ID: credentialKey.keyArn,
@@ -68,8 +73,19 @@ export class StatelessStack extends Stack {
       },
     });
 
-    // Least privilege: each function gets exactly the item actions its code performs.
-    table.grant(this.authorizerFunction.fn, "dynamodb:GetItem");
+    // Least privilege: each function gets exactly the item actions its code performs, on the partitions it uses.
+    const onPartitions = (prefix: string) => ({
+      "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${prefix}*`] },
+    });
+    // The authorizer reads token items only (TOKEN#<hash>).
+    this.authorizerFunction.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:GetItem"],
+        resources: [table.tableArn],
+        conditions: onPartitions("TOKEN#"),
+      }),
+    );
+    // The API touches both kinds: workspaces, integrations, events, notifications (WS#…) and tokens (TOKEN#…).
     table.grant(
       this.apiFunction.fn,
       "dynamodb:GetItem",
@@ -79,14 +95,27 @@ export class StatelessStack extends Stack {
       "dynamodb:Query",
       "dynamodb:ConditionCheckItem",
     );
-    table.grant(this.deliveryFunction.fn, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
-    dataKey.grantDecrypt(this.authorizerFunction.fn);
-    dataKey.grantEncryptDecrypt(this.apiFunction.fn);
-    dataKey.grantEncryptDecrypt(this.deliveryFunction.fn);
+    // Delivery reads and writes workspace items only (WS#<id>): notifications, events, integration, pacing.
+    this.deliveryFunction.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        resources: [table.tableArn],
+        conditions: onPartitions("WS#"),
+      }),
+    );
+    // The data key, exactly as each AWS service asks (see README, "What the stacks hold"): DynamoDB decrypts the
+    // table key with the caller's kms:Decrypt for reads and writes alike; an SQS consumer needs kms:Decrypt, a
+    // producer kms:GenerateDataKey and kms:Decrypt. CDK's encrypt grants would add Encrypt, ReEncrypt* and
+    // GenerateDataKey*, which no code path uses.
+    dataKey.grant(this.authorizerFunction.fn, "kms:Decrypt");
+    dataKey.grant(this.apiFunction.fn, "kms:Decrypt");
+    dataKey.grant(this.deliveryFunction.fn, "kms:Decrypt", "kms:GenerateDataKey");
     // The credential key: the API wraps (and the test route unwraps), delivery only unwraps, nobody else touches it.
+    // The key policy names these two roles too (lib/function-roles.ts).
     credentialKey.grant(this.apiFunction.fn, "kms:GenerateDataKey", "kms:Decrypt");
     credentialKey.grant(this.deliveryFunction.fn, "kms:Decrypt");
-    deadLetterQueue.grantSendMessages(this.deliveryFunction.fn);
+    // SQS actions as grantSendMessages gives them, without its key actions (the data key grant above covers them).
+    deadLetterQueue.grant(this.deliveryFunction.fn, ...SEND_MESSAGE_ACTIONS);
     this.deliveryFunction.fn.addEventSource(
       new SqsEventSource(deliveryQueue, {
         batchSize: DELIVERY.batchSize,
@@ -163,10 +192,13 @@ export class StatelessStack extends Stack {
   private createPipe(stage: StageConfig, stateful: StatefulStack): CfnPipe {
     const { table, dataKey, deliveryQueue, pipeDeadLetterQueue } = stateful;
     const role = new Role(this, "PipeRole", { assumedBy: new ServicePrincipal("pipes.amazonaws.com") });
-    table.grantStreamRead(role);
-    deliveryQueue.grantSendMessages(role);
-    pipeDeadLetterQueue.grantSendMessages(role);
-    dataKey.grantDecrypt(role);
+    // What grantStreamRead and grantSendMessages give, without their key actions: reading the stream decrypts with
+    // the table's key (kms:Decrypt); sending to the encrypted queues needs kms:GenerateDataKey and kms:Decrypt.
+    table.grantTableListStreams(role);
+    table.grantStream(role, "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator");
+    deliveryQueue.grant(role, ...SEND_MESSAGE_ACTIONS);
+    pipeDeadLetterQueue.grant(role, ...SEND_MESSAGE_ACTIONS);
+    dataKey.grant(role, "kms:Decrypt", "kms:GenerateDataKey");
     const logs = new LogGroup(this, "PipeLogs", { retention: stage.logRetention });
     logs.grantWrite(role);
     role.addToPolicy(new PolicyStatement({ actions: ["logs:DescribeLogGroups"], resources: ["*"] }));

@@ -14,6 +14,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { deliveryGroup } from "../core/delivery";
 import { invalid } from "../core/errors";
+import { logger } from "./observability";
 import type {
   DeliveryStore,
   EventRecord,
@@ -190,7 +191,17 @@ export class DynamoStore
     const out = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: K.integration(workspaceId), ConsistentRead: true }),
     );
-    return strip<IntegrationRecord & Record<string, unknown>>(out.Item);
+    const record = strip<IntegrationRecord & Record<string, unknown>>(out.Item);
+    // The API only ever writes an item under its own workspace's key: one that says otherwise was copied or forged,
+    // and is nobody's integration. Ids only in the log line: they are not secrets, the credential is never read.
+    if (record && record.workspace_id !== workspaceId) {
+      logger.warn("integration item refused: its workspace_id is not the workspace of its key", {
+        key_workspace_id: workspaceId,
+        item_workspace_id: String(record.workspace_id).slice(0, 100),
+      });
+      return undefined;
+    }
+    return record;
   }
 
   async putIntegration(r: IntegrationRecord): Promise<void> {

@@ -1,6 +1,9 @@
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from "@aws-sdk/client-kms";
 import type { KeyProvider } from "../core/ports";
 
+/** A view of the SDK's array, not a copy, so zeroing the key the cipher holds zeroes the only copy we hold. */
+const asKey = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 /** Data keys from AWS KMS; the encryption context is what the key policy requires. */
 export class KmsKeyProvider implements KeyProvider {
   constructor(
@@ -14,7 +17,7 @@ export class KmsKeyProvider implements KeyProvider {
     );
     if (!out.Plaintext || !out.CiphertextBlob) throw new Error("KMS GenerateDataKey returned no key");
     return {
-      plaintext: Buffer.from(out.Plaintext),
+      plaintext: asKey(out.Plaintext),
       wrapped: Buffer.from(out.CiphertextBlob),
       keyId: out.KeyId ?? this.keyId,
     };
@@ -25,6 +28,6 @@ export class KmsKeyProvider implements KeyProvider {
       new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: wrapped, EncryptionContext: context }),
     );
     if (!out.Plaintext) throw new Error("KMS Decrypt returned no key");
-    return Buffer.from(out.Plaintext);
+    return asKey(out.Plaintext);
   }
 }

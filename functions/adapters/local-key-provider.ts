@@ -1,10 +1,15 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { KeyProvider } from "../core/ports";
+import { GCM_IV_BYTES, GCM_TAG_BYTES, gcmOpen, gcmSeal } from "./gcm";
 
 const contextAad = (context: Record<string, string>) =>
   Buffer.from(JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))), "utf8");
+
+/** A wrapped data key is iv | tag | body, each of fixed size: anything else is refused, never guessed at. */
+const KEY_BYTES = 32;
+const WRAPPED_BYTES = GCM_IV_BYTES + GCM_TAG_BYTES + KEY_BYTES;
 
 /**
  * Stands in for KMS on a machine without AWS: data keys are wrapped with AES-256-GCM under a 256-bit master key
@@ -29,18 +34,17 @@ export class LocalKeyProvider implements KeyProvider {
   }
 
   async generateDataKey(context: Record<string, string>) {
-    const plaintext = randomBytes(32);
-    const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.master, iv);
-    cipher.setAAD(contextAad(context));
-    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return { plaintext, wrapped: Buffer.concat([iv, cipher.getAuthTag(), body]), keyId: "local" };
+    const plaintext = randomBytes(KEY_BYTES);
+    const iv = randomBytes(GCM_IV_BYTES);
+    const { ciphertext, tag } = gcmSeal(this.master, iv, contextAad(context), plaintext);
+    return { plaintext, wrapped: Buffer.concat([iv, tag, ciphertext]), keyId: "local" };
   }
 
   async decryptDataKey(wrapped: Buffer, context: Record<string, string>) {
-    const decipher = createDecipheriv("aes-256-gcm", this.master, wrapped.subarray(0, 12));
-    decipher.setAAD(contextAad(context));
-    decipher.setAuthTag(wrapped.subarray(12, 28));
-    return Buffer.concat([decipher.update(wrapped.subarray(28)), decipher.final()]);
+    // A shorter blob would otherwise be read as a truncated tag.
+    if (wrapped.length !== WRAPPED_BYTES) throw new Error(`a wrapped data key is ${WRAPPED_BYTES} bytes`);
+    const iv = wrapped.subarray(0, GCM_IV_BYTES);
+    const tag = wrapped.subarray(GCM_IV_BYTES, GCM_IV_BYTES + GCM_TAG_BYTES);
+    return gcmOpen(this.master, iv, contextAad(context), tag, wrapped.subarray(GCM_IV_BYTES + GCM_TAG_BYTES));
   }
 }

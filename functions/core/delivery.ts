@@ -84,13 +84,21 @@ export interface DeliverDeps {
 
 export type DeliverResult = AttemptOutcome | { status: "skipped"; reason: SkipReason };
 
-/** Opens the credential for one use and zeroes it after, whatever happens. */
+/**
+ * Opens the credential for one use and zeroes it after, whatever happens. `workspaceId` is the id the integration was
+ * looked up under, never the one stored in it, so an item copied under another workspace's key cannot open there.
+ */
 export async function withCredential<T>(
   cipher: CredentialCipher,
+  workspaceId: string,
   integration: IntegrationRecord,
   use: (secret: string) => Promise<T>,
 ): Promise<T> {
-  const plain = await cipher.open(integration.credential, integration.workspace_id);
+  const plain = await cipher.open(integration.credential, {
+    workspace_id: workspaceId,
+    method: integration.method,
+    connection_id: integration.connection_id,
+  });
   try {
     return await use(plain.toString("utf8"));
   } finally {
@@ -169,7 +177,7 @@ export function makeDeliver(deps: DeliverDeps) {
     if (pace > 0) await deps.sleep(pace);
 
     let tried = 0;
-    const outcome = await withCredential(deps.cipher, integration, (secret) =>
+    const outcome = await withCredential(deps.cipher, n.workspace_id, integration, (secret) =>
       runAttempts({
         begin: async () => {
           // A disconnect while we waited to retry stops the retries: nothing more is sent.

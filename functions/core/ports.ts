@@ -3,14 +3,27 @@ import type { Condition } from "./conditions";
 import type { EventType, UpgradeEvent } from "./events";
 import type { ChannelConfig, IntegrationSettings, Method } from "./integration";
 
-/** A credential as stored: AES-256-GCM ciphertext plus the KMS-wrapped data key that opens it. */
+/**
+ * A credential as stored: AES-256-GCM ciphertext plus the KMS-wrapped data key that opens it. Version 2 binds it to
+ * its workspace, method and connection; version 1 (sealed before that) only to its workspace.
+ */
 export interface SealedCredential {
-  v: 1;
+  v: 1 | 2;
   key_id: string;
   wrapped_key: string;
   iv: string;
   tag: string;
   ciphertext: string;
+}
+
+/**
+ * What a sealed credential is bound to. `workspace_id` is the id the record was looked up under, never the id stored
+ * in it: an item copied under another workspace's key must not open there.
+ */
+export interface CredentialBinding {
+  workspace_id: string;
+  method: Method;
+  connection_id: string;
 }
 
 /** Makes and unwraps data keys bound to an encryption context (KMS in AWS, a master key file locally). */
@@ -20,9 +33,9 @@ export interface KeyProvider {
 }
 
 export interface CredentialCipher {
-  seal(plaintext: Buffer, workspaceId: string): Promise<SealedCredential>;
+  seal(plaintext: Buffer, binding: CredentialBinding): Promise<SealedCredential>;
   /** The caller zeroes the returned Buffer when done with it. */
-  open(sealed: SealedCredential, workspaceId: string): Promise<Buffer>;
+  open(sealed: SealedCredential, binding: CredentialBinding): Promise<Buffer>;
 }
 
 export interface IntegrationRecord extends IntegrationSettings {
@@ -150,6 +163,7 @@ export interface NotificationStore {
 export interface DeliveryStore {
   getNotification(workspaceId: string, id: string): Promise<NotificationRecord | undefined>;
   getEvent(workspaceId: string, eventId: string): Promise<EventRecord | undefined>;
+  /** Undefined too for an item whose stored workspace_id is not the one it was looked up under. */
   getIntegration(workspaceId: string): Promise<IntegrationRecord | undefined>;
   /** Counts an attempt before it is made, so a crash still counts it; undefined when not pending or out of attempts. */
   startAttempt(workspaceId: string, id: string, maxAttempts: number): Promise<NotificationRecord | undefined>;

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { ManagedPolicy, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, LoggingFormat, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
@@ -18,6 +19,8 @@ export interface ServiceFunctionProps {
   memorySize?: number;
   reservedConcurrentExecutions?: number;
   environment?: Record<string, string>;
+  /** A fixed name for the function's role, for a policy elsewhere that must name it (see function-roles.ts). */
+  roleName?: string;
 }
 
 /**
@@ -34,7 +37,17 @@ export class ServiceFunction extends Construct {
       retention: props.stage.logRetention,
       removalPolicy: props.stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    // The role CDK would make (Lambda's basic execution policy, grants added later), only with the given name.
+    const role =
+      props.roleName === undefined
+        ? undefined
+        : new Role(this, "Role", {
+            roleName: props.roleName,
+            assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+            managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName("service-role/AWSLambdaBasicExecutionRole")],
+          });
     this.fn = new NodejsFunction(this, "Function", {
+      role,
       entry: `${root}functions/${props.entry}/handler.ts`,
       handler: "handler",
       projectRoot: root,

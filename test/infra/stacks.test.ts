@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { App } from "aws-cdk-lib";
+import { App, type CfnElement } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
+import type { IRole, Role } from "aws-cdk-lib/aws-iam";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { describe, expect, it } from "vitest";
 import { addStage } from "../../lib/app";
@@ -11,6 +12,7 @@ import { resolveStage } from "../../lib/stage-config";
 import { makeApi, type ApiDeps } from "../../functions/api/app";
 import { PUBLIC_PATHS, ROUTES } from "../../functions/api/routes";
 import { DELIVERY, METRIC_NAMESPACE, METRICS, serviceNameOf } from "../../functions/core/operational";
+import { CREDENTIAL_KEY_ADMIN_ACTIONS } from "../../lib/stateful-stack";
 
 /** Synthesizes a stage with cdk-nag on (it throws on any unacknowledged finding); bundling skipped for speed. */
 function synth(context: Record<string, string>) {
@@ -32,6 +34,56 @@ const prod = synth({ stage: "prod", alarmEmail: "ops@example.com" });
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 const resources = (t: Template, type: string) => Object.values(t.findResources(type)) as Resource[];
+
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Principal?: unknown;
+  Action: string | string[];
+  Resource?: unknown;
+  Condition?: unknown;
+};
+const actionsOf = (st: Statement) => (Array.isArray(st.Action) ? st.Action : [st.Action]);
+/** An IAM action pattern (with `*`) against one action name. */
+const matches = (pattern: string, action: string) =>
+  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`, "i").test(action);
+/** A CloudFormation value as a string: Fn::Join flattened, Ref as ${Name}, Fn::ImportValue as ${Import:Name}. */
+const flat = (v: unknown): string => JSON.stringify(resolve(v));
+function resolve(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(resolve);
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    if ("Ref" in o) return `\${${String(o.Ref)}}`;
+    if ("Fn::ImportValue" in o) return `\${Import:${String(o["Fn::ImportValue"])}}`;
+    if ("Fn::Join" in o) {
+      const [sep, parts] = o["Fn::Join"] as [string, unknown[]];
+      return parts.map((p) => String(resolve(p))).join(sep);
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
+  }
+  return v;
+}
+const logicalId = (role: IRole | undefined) =>
+  dev.statelessStack.getLogicalId((role as Role).node.defaultChild as CfnElement);
+/** Every statement of the inline policies attached to one role. */
+const roleStatements = (role: IRole | undefined): Statement[] =>
+  resources(dev.stateless, "AWS::IAM::Policy")
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${logicalId(role)}"`))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+/** The sorted, distinct KMS actions a role has on one of the two keys (by construct id in the stateful stack). */
+const keyActions = (role: IRole | undefined, key: "DataKey" | "CredentialKey") =>
+  [
+    ...new Set(
+      roleStatements(role)
+        .filter((st) => flat(st.Resource).includes(`ExportsOutputFnGetAtt${key}`))
+        .flatMap(actionsOf),
+    ),
+  ].sort();
+const functionRoles = () =>
+  [dev.statelessStack.apiFunction, dev.statelessStack.authorizerFunction, dev.statelessStack.deliveryFunction].map(
+    (f) => f.fn.role,
+  );
+const pipeRole = () => dev.statelessStack.node.findChild("PipeRole") as Role;
 
 describe("stages", () => {
   it("names stacks by stage; prod is termination-protected and retains its data", () => {
@@ -148,42 +200,127 @@ describe("functions", () => {
     }
   });
 
-  it("credential key grants: API GenerateDataKey + Decrypt, delivery Decrypt, the authorizer nothing", () => {
-    const credentialKeyRef = (s: unknown) => JSON.stringify(s).includes("CredentialKey");
-    const policies = resources(dev.stateless, "AWS::IAM::Policy");
-    const kmsOnCredentialKey = (roleHint: string) => {
-      const policy = policies.find((p) => JSON.stringify(p.Properties.Roles).includes(roleHint));
-      const statements = (
-        (policy?.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] })
-          .Statement ?? []
-      ).filter((s) => credentialKeyRef(s.Resource));
-      return statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
-    };
-    expect(kmsOnCredentialKey("ApiFunctionServiceRole")).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
-    expect(kmsOnCredentialKey("DeliveryFunctionServiceRole")).toEqual(["kms:Decrypt"]);
-    expect(kmsOnCredentialKey("AuthorizerFunctionServiceRole")).toEqual([]);
+  it("each role gets exactly the KMS actions its AWS services ask for, per key", () => {
+    // DynamoDB: Decrypt (reads and writes); SQS consumer: Decrypt; SQS producer: GenerateDataKey + Decrypt.
+    expect(keyActions(dev.statelessStack.authorizerFunction.fn.role, "DataKey")).toEqual(["kms:Decrypt"]);
+    expect(keyActions(dev.statelessStack.apiFunction.fn.role, "DataKey")).toEqual(["kms:Decrypt"]);
+    expect(keyActions(dev.statelessStack.deliveryFunction.fn.role, "DataKey")).toEqual([
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+    ]);
+    expect(keyActions(pipeRole(), "DataKey")).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
+    expect(keyActions(dev.statelessStack.apiFunction.fn.role, "CredentialKey")).toEqual([
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+    ]);
+    expect(keyActions(dev.statelessStack.deliveryFunction.fn.role, "CredentialKey")).toEqual(["kms:Decrypt"]);
+    expect(keyActions(dev.statelessStack.authorizerFunction.fn.role, "CredentialKey")).toEqual([]);
+    expect(keyActions(pipeRole(), "CredentialKey")).toEqual([]);
+    // No wildcard key actions anywhere in the functions' and the pipe's policies.
+    for (const role of [...functionRoles(), pipeRole()]) {
+      expect(
+        roleStatements(role)
+          .flatMap(actionsOf)
+          .filter((a) => a.startsWith("kms:") && a.includes("*")),
+      ).toEqual([]);
+    }
   });
 
-  it("table grants are the item actions each function uses", () => {
-    const policies = resources(dev.stateless, "AWS::IAM::Policy");
-    const dynamoActions = (roleHint: string) =>
-      (
-        (
-          policies.find((p) => JSON.stringify(p.Properties.Roles).includes(roleHint))?.Properties.PolicyDocument as {
-            Statement: { Action: string | string[] }[];
-          }
-        ).Statement ?? []
-      )
-        .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
-        .filter((a) => a.startsWith("dynamodb:"))
-        .sort();
-    expect(dynamoActions("AuthorizerFunctionServiceRole")).toEqual(["dynamodb:GetItem"]);
-    expect(dynamoActions("DeliveryFunctionServiceRole")).toEqual([
+  it("table grants are the item actions each function uses, the authorizer on token items, delivery on workspace items", () => {
+    const dynamo = (role: IRole | undefined) =>
+      roleStatements(role).filter((st) => actionsOf(st).some((a) => a.startsWith("dynamodb:")));
+    const [authorizer] = dynamo(dev.statelessStack.authorizerFunction.fn.role);
+    expect(dynamo(dev.statelessStack.authorizerFunction.fn.role)).toHaveLength(1);
+    expect(actionsOf(authorizer as Statement)).toEqual(["dynamodb:GetItem"]);
+    expect(authorizer?.Condition).toEqual({ "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["TOKEN#*"] } });
+    const deliveryStatements = dynamo(dev.statelessStack.deliveryFunction.fn.role);
+    expect(deliveryStatements).toHaveLength(1);
+    expect(actionsOf(deliveryStatements[0] as Statement).sort()).toEqual([
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
     ]);
-    expect(dynamoActions("ApiFunctionServiceRole")).not.toContain("dynamodb:Scan");
+    expect(deliveryStatements[0]?.Condition).toEqual({
+      "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["WS#*"] },
+    });
+    const api = dynamo(dev.statelessStack.apiFunction.fn.role);
+    expect(api.flatMap(actionsOf)).not.toContain("dynamodb:Scan");
+    // The API reads and writes both kinds of partition.
+    expect(api.every((st) => st.Condition === undefined)).toBe(true);
+  });
+});
+
+describe("credential key policy", () => {
+  const policy = () =>
+    (
+      resources(dev.stateful, "AWS::KMS::Key").find((k) => String(k.Properties.Description).includes("credentials"))
+        ?.Properties.KeyPolicy as { Statement: Statement[] }
+    ).Statement;
+  const bySid = (sid: string) => policy().find((st) => st.Sid === sid) as Statement;
+  const roleNameOf = (role: IRole | undefined) =>
+    String(resolve((dev.stateless.toJSON().Resources[logicalId(role)] as Resource).Properties.RoleName));
+  const arnOf = (role: IRole | undefined) => `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${roleNameOf(role)}`;
+  const api = () => arnOf(dev.statelessStack.apiFunction.fn.role);
+  const delivery = () => arnOf(dev.statelessStack.deliveryFunction.fn.role);
+  const root = "arn:${AWS::Partition}:iam::${AWS::AccountId}:root";
+
+  it("the account's administrators manage the key and cannot use it (no grants either)", () => {
+    const admin = bySid("KeyAdministration");
+    expect(admin.Effect).toBe("Allow");
+    expect(flat(admin.Principal)).toBe(JSON.stringify({ AWS: root }));
+    expect(actionsOf(admin)).toEqual(CREDENTIAL_KEY_ADMIN_ACTIONS);
+    for (const use of ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:CreateGrant"])
+      expect(
+        actionsOf(admin).some((a) => matches(a, use)),
+        use,
+      ).toBe(false);
+    // Nothing grants the account kms:* any more, so no IAM policy alone can unlock the key.
+    expect(
+      policy()
+        .filter((st) => st.Effect === "Allow")
+        .flatMap(actionsOf),
+    ).not.toContain("kms:*");
+  });
+
+  it("only the API role (wrap and unwrap) and the delivery role (unwrap) may use it, named by ARN", () => {
+    expect(roleNameOf(dev.statelessStack.apiFunction.fn.role)).toBe("medulla-slack-notifier-dev-api-${AWS::Region}");
+    const apiUse = bySid("ApiWrapsAndUnwraps");
+    expect(apiUse).toMatchObject({ Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"] });
+    expect(flat(apiUse.Condition)).toBe(JSON.stringify({ ArnEquals: { "aws:PrincipalArn": api() } }));
+    const deliveryUse = bySid("DeliveryUnwraps");
+    expect(deliveryUse).toMatchObject({ Effect: "Allow", Action: "kms:Decrypt" });
+    expect(flat(deliveryUse.Condition)).toBe(JSON.stringify({ ArnEquals: { "aws:PrincipalArn": delivery() } }));
+    const allowedUse = policy()
+      .filter((st) => st.Effect === "Allow")
+      .filter((st) => actionsOf(st).some((a) => ["kms:Decrypt", "kms:GenerateDataKey"].includes(a)));
+    expect(allowedUse.map((st) => st.Sid).sort()).toEqual(["ApiWrapsAndUnwraps", "DeliveryUnwraps"]);
+  });
+
+  it("denies Decrypt and GenerateDataKey* to every other principal (aws:PrincipalArn), and use without a workspace", () => {
+    const decrypt = bySid("DenyDecryptToAllButApiAndDelivery");
+    expect(decrypt).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" } });
+    expect(actionsOf(decrypt)).toEqual(["kms:Decrypt", "kms:ReEncrypt*"]);
+    expect(flat(decrypt.Condition)).toBe(JSON.stringify({ ArnNotEquals: { "aws:PrincipalArn": [api(), delivery()] } }));
+    const generate = bySid("DenyGenerateDataKeyToAllButApi");
+    expect(generate).toMatchObject({ Effect: "Deny", Principal: { AWS: "*" }, Action: "kms:GenerateDataKey*" });
+    expect(flat(generate.Condition)).toBe(JSON.stringify({ ArnNotEquals: { "aws:PrincipalArn": api() } }));
+    expect(bySid("RequireWorkspaceEncryptionContext")).toMatchObject({
+      Effect: "Deny",
+      Condition: { Null: { "kms:EncryptionContext:workspace_id": "true" } },
+    });
+  });
+
+  it("the data key lets CloudWatch publish to the encrypted alarm topic, as the SNS guide lists", () => {
+    dev.stateful.hasResourceProperties("AWS::KMS::Key", {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          }),
+        ]),
+      },
+    });
   });
 });
 

@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import {
   DeleteMessageCommand,
   type Message,
@@ -63,7 +64,11 @@ beforeAll(async () => {
     ],
     enabled: true,
     conditions: [],
-    credential: await cipher.seal(Buffer.from("xoxb-handler-1"), WS),
+    credential: await cipher.seal(Buffer.from("xoxb-handler-1"), {
+      workspace_id: WS,
+      method: "bot_token",
+      connection_id: "conn",
+    }),
     credential_hint: "…er-1",
     connection_id: "conn",
     created_at: "t",
@@ -87,7 +92,8 @@ afterAll(async () => {
   sqs.destroy();
 });
 
-async function enqueue(channel: string, workspaceId = WS) {
+/** A pending notification of event evt-h, stored; its id. */
+async function putPending(workspaceId: string, channel: string) {
   const id = newSortableId("ntf");
   const now = new Date().toISOString();
   await store.putNotification({
@@ -103,6 +109,11 @@ async function enqueue(channel: string, workspaceId = WS) {
     connection_id: "conn",
     dispatch_id: id,
   });
+  return id;
+}
+
+async function enqueue(channel: string, workspaceId = WS) {
+  const id = await putPending(workspaceId, channel);
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: queues.deliveryQueueUrl,
@@ -189,6 +200,40 @@ describe("delivery handler on fauxqs + DynamoDB Local", () => {
       contextWith(10_000),
     );
     expect(result.batchItemFailures).toEqual([]);
+  });
+
+  it("a workspace holding a copy of another workspace's integration item posts nothing with it", async () => {
+    const THIEF = "ws_thief";
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: inject("dynamodbEndpoint") }));
+    const key = { pk: `WS#${WS}`, sk: "INTEGRATION#slack" };
+    const { Item } = await doc.send(new GetCommand({ TableName: process.env.TABLE_NAME, Key: key }));
+    await doc.send(
+      new PutCommand({
+        TableName: process.env.TABLE_NAME,
+        Item: { ...Item, pk: `WS#${THIEF}`, channels: [{ name: "#loot", conditions: [] }] },
+      }),
+    );
+    await store.acceptEvent(
+      {
+        workspace_id: THIEF,
+        event_id: "evt-h",
+        payload_hash: "h",
+        event: { ...eventSchema.parse(startedEvent()), event_id: "evt-h" },
+        response: { event_id: "evt-h", notifications: [] },
+        created_at: new Date().toISOString(),
+      },
+      [],
+    );
+    const id = await putPending(THIEF, "#loot");
+    const message: Message = {
+      MessageId: "m-thief",
+      ReceiptHandle: "r-thief",
+      Body: JSON.stringify({ workspace_id: THIEF, notification_id: id }),
+      Attributes: { MessageGroupId: `${THIEF}##loot` },
+    };
+    await handler(asEvent([message]), contextWith(10_000));
+    expect(slack.posts("#loot")).toHaveLength(0);
+    expect(await store.getNotification(THIEF, id)).toMatchObject({ status: "failed", error: "not_connected" });
   });
 
   it("a redelivered message for a delivered notification posts nothing", async () => {

@@ -1,18 +1,29 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { DynamoStore } from "../../functions/adapters/dynamo-store";
+import { EnvelopeCipher } from "../../functions/adapters/envelope-cipher";
+import { LocalKeyProvider } from "../../functions/adapters/local-key-provider";
+import { logger } from "../../functions/adapters/observability";
+import { withCredential } from "../../functions/core/delivery";
 import { eventSchema } from "../../functions/core/events";
 import { newSortableId } from "../../functions/core/identity";
-import type { NotificationRecord } from "../../functions/core/ports";
+import type { IntegrationRecord, NotificationRecord } from "../../functions/core/ports";
 import { ensureTable } from "../../local/resources";
 import { startedEvent } from "../fixtures/events";
 
 let store: DynamoStore;
+let raw: DynamoDBDocumentClient;
+let table: string;
 beforeAll(async () => {
   const client = new DynamoDBClient({ endpoint: inject("dynamodbEndpoint") });
-  const table = `store-${Date.now().toString(36)}`;
+  table = `store-${Date.now().toString(36)}`;
   await ensureTable(client, table);
   store = new DynamoStore(client, table);
+  raw = DynamoDBDocumentClient.from(client);
 });
 
 const now = () => new Date().toISOString();
@@ -188,6 +199,57 @@ describe("DynamoStore on DynamoDB Local", () => {
     await expect(store.listNotifications("ws_s4", { limit: 5, cursor: "%%%" })).rejects.toMatchObject({
       code: "invalid_cursor",
     });
+  });
+
+  it("refuses an integration item copied under another workspace's key; its credential opens only where sealed", async () => {
+    const cipher = new EnvelopeCipher(new LocalKeyProvider(join(mkdtempSync(join(tmpdir(), "store-")), "master.key")));
+    const token = "xoxb-victim-SECRET";
+    const victim: IntegrationRecord = {
+      workspace_id: "ws_victim",
+      method: "bot_token",
+      channels: [{ name: "#a", conditions: [] }],
+      enabled: true,
+      conditions: [],
+      credential: await cipher.seal(Buffer.from(token), {
+        workspace_id: "ws_victim",
+        method: "bot_token",
+        connection_id: "conn_v",
+      }),
+      credential_hint: "…CRET",
+      connection_id: "conn_v",
+      created_at: now(),
+      updated_at: now(),
+    };
+    await store.putIntegration(victim);
+    const { Item } = await raw.send(
+      new GetCommand({ TableName: table, Key: { pk: "WS#ws_victim", sk: "INTEGRATION#slack" } }),
+    );
+    // The attack: the whole item, as is, under the attacker's workspace key.
+    await raw.send(new PutCommand({ TableName: table, Item: { ...Item, pk: "WS#ws_attacker" } }));
+    const warn = vi.spyOn(logger, "warn");
+    try {
+      expect(await store.getIntegration("ws_attacker")).toBeUndefined();
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining("refused"), {
+        key_workspace_id: "ws_attacker",
+        item_workspace_id: "ws_victim",
+      });
+      const logged = JSON.stringify(warn.mock.calls);
+      expect(logged).not.toContain("SECRET");
+      expect(logged).not.toContain(victim.credential.ciphertext);
+    } finally {
+      warn.mockRestore();
+    }
+    // With the stored id rewritten too the store hands it out, but it opens only under the workspace it was sealed for.
+    await raw.send(
+      new PutCommand({ TableName: table, Item: { ...Item, pk: "WS#ws_attacker", workspace_id: "ws_attacker" } }),
+    );
+    const forged = (await store.getIntegration("ws_attacker")) as IntegrationRecord;
+    expect(forged.workspace_id).toBe("ws_attacker");
+    const use = vi.fn(async (secret: string) => secret);
+    await expect(withCredential(cipher, "ws_attacker", forged, use)).rejects.toThrow();
+    expect(use).not.toHaveBeenCalled();
+    const own = (await store.getIntegration("ws_victim")) as IntegrationRecord;
+    expect(await withCredential(cipher, "ws_victim", own, use)).toBe(token);
   });
 
   it("tokens: by hash, listed per workspace, deleted together", async () => {

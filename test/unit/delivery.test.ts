@@ -98,6 +98,13 @@ describe("delivering one notification", () => {
     expect(cipher.opened.every((b) => b.every((byte) => byte === 0))).toBe(true);
   });
 
+  it("opens the credential bound to the workspace it was looked up under, not the one stored in the item", async () => {
+    store.integration = { ...integration, workspace_id: "ws_victim" };
+    store.notifications.set("n1", pending("n1"));
+    await setup(new ScriptedSender())(ref("n1"), plenty);
+    expect(cipher.bindings).toEqual([{ workspace_id: "ws_1", method: "bot_token", connection_id: "conn_1" }]);
+  });
+
   it("never posts a delivered notification again (redelivery)", async () => {
     store.notifications.set("n1", { ...pending("n1"), status: "delivered" });
     const sender = new ScriptedSender();

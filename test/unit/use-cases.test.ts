@@ -2,7 +2,13 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { type DomainError, DeliveryError } from "../../functions/core/errors";
 import { hashToken, SCOPES } from "../../functions/core/identity";
 import { API } from "../../functions/core/operational";
-import type { CredentialCipher, SealedCredential, SlackSender, SlackTarget } from "../../functions/core/ports";
+import type {
+  CredentialBinding,
+  CredentialCipher,
+  SealedCredential,
+  SlackSender,
+  SlackTarget,
+} from "../../functions/core/ports";
 import { acceptEvent, previewEvent } from "../../functions/core/use-cases/events";
 import {
   connectIntegration,
@@ -25,10 +31,10 @@ const codeOf = (p: Promise<unknown>) =>
 
 /** Seals by keeping a copy (so tests can see what was sealed) and remembers every plaintext buffer it saw. */
 class SpyCipher implements CredentialCipher {
-  sealed: { plain: string; workspaceId: string; buffer: Buffer }[] = [];
+  sealed: { plain: string; binding: CredentialBinding; buffer: Buffer }[] = [];
   opened: Buffer[] = [];
-  async seal(plaintext: Buffer, workspaceId: string): Promise<SealedCredential> {
-    this.sealed.push({ plain: plaintext.toString(), workspaceId, buffer: plaintext });
+  async seal(plaintext: Buffer, binding: CredentialBinding): Promise<SealedCredential> {
+    this.sealed.push({ plain: plaintext.toString(), binding, buffer: plaintext });
     return {
       v: 1,
       key_id: "k",
@@ -106,7 +112,10 @@ describe("connecting Slack", () => {
   it("seals the credential for this workspace, zeroes the plaintext and stores only a hint", async () => {
     const record = await connect();
     expect(cipher.sealed).toHaveLength(1);
-    expect(cipher.sealed[0]).toMatchObject({ plain: "xoxb-1-secret", workspaceId: WS });
+    expect(cipher.sealed[0]).toMatchObject({
+      plain: "xoxb-1-secret",
+      binding: { workspace_id: WS, method: "bot_token", connection_id: record.connection_id },
+    });
     expect(cipher.sealed[0]?.buffer.every((b) => b === 0)).toBe(true);
     expect(record).toMatchObject({ method: "bot_token", credential_hint: "…cret", enabled: true });
     expect(record.channels.map((c) => c.name)).toEqual(["#a", "#b"]);

@@ -18,12 +18,18 @@ export async function connectIntegration(
   const stored = await deps.integrations.getIntegration(workspaceId);
   const plan = planIntegrationUpdate(body, stored);
   const now = new Date().toISOString();
+  // Known before sealing: the credential is bound to its workspace, method and connection.
+  const connectionId = stored?.connection_id ?? newId("conn");
   let credential = stored?.credential;
   let hint = stored?.credential_hint;
   if (plan.credential) {
     const plain = Buffer.from(plan.credential.secret, "utf8");
     try {
-      credential = await deps.cipher.seal(plain, workspaceId);
+      credential = await deps.cipher.seal(plain, {
+        workspace_id: workspaceId,
+        method: plan.credential.method,
+        connection_id: connectionId,
+      });
     } finally {
       plain.fill(0);
     }
@@ -35,7 +41,7 @@ export async function connectIntegration(
     ...plan.settings,
     credential,
     credential_hint: hint,
-    connection_id: stored?.connection_id ?? newId("conn"),
+    connection_id: connectionId,
     created_at: stored?.created_at ?? now,
     updated_at: now,
   };
@@ -78,7 +84,7 @@ export interface TestMessageDeps {
 export async function sendTestMessage(deps: TestMessageDeps, workspaceId: string): Promise<TestResult[]> {
   const integration = await deps.integrations.getIntegration(workspaceId);
   if (!integration) throw notConnected();
-  return withCredential(deps.cipher, integration, (secret) =>
+  return withCredential(deps.cipher, workspaceId, integration, (secret) =>
     Promise.all(
       integration.channels.map(async ({ name: channel }): Promise<TestResult> => {
         const record = newNotification({
