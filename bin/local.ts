@@ -4,6 +4,7 @@
  */
 import { join, resolve } from "node:path";
 import * as z from "zod";
+import { localCredentialsFor, preparePrivateDir } from "../local/data-dir";
 import { MissingJavaError, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
 import { startLocalStack } from "../local/stack";
 
@@ -54,14 +55,17 @@ process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
 async function main() {
+  preparePrivateDir(dataDir);
+  const credentials = localCredentialsFor(dataDir);
   log(`starting DynamoDB Local on port ${DYNAMODB_PORT} (data in ${join(dataDir, "dynamodb")}) and the SQS emulator…`);
   const sqs = await startSqsEmulator({ port: SQS_PORT });
   cleanups.push(() => sqs.stop());
-  const dynamodb = await startDynamoDbLocal({ port: DYNAMODB_PORT, dbPath: join(dataDir, "dynamodb") });
+  const dynamodb = await startDynamoDbLocal({ port: DYNAMODB_PORT, dbPath: join(dataDir, "dynamodb"), credentials });
   cleanups.push(() => dynamodb.stop());
   const stack = await startLocalStack({
     dynamodbEndpoint: dynamodb.endpoint,
     sqsEndpoint: sqs.endpoint,
+    credentials,
     port: PORT,
     dataDir,
     tableName: "medulla-slack-notifier",
@@ -78,7 +82,7 @@ medulla-slack-notifier is running (ready in ${seconds} s)
 
   API          ${u}
   admin token  ${stack.adminToken}
-  DynamoDB     ${dynamodb.endpoint}   SQS ${sqs.endpoint}
+  DynamoDB     ${dynamodb.endpoint} (access key id in ${join(dataDir, "dynamodb-local.json")})   SQS ${sqs.endpoint}
   Slack        ${process.env.SLACK_API_URL ?? "https://slack.com/api/"} (webhooks: ${process.env.SLACK_WEBHOOK_ORIGIN ?? "https://hooks.slack.com"})
 
 Try it (copy and paste):

@@ -1,9 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoStore } from "../functions/adapters/dynamo-store";
 import { hashToken, newToken } from "../functions/core/identity";
+import { type LocalAwsCredentials, preparePrivateDir } from "./data-dir";
+import { emulatorClientConfig, useLocalAwsCredentials } from "./emulators";
 import { startHttpServer } from "./http-server";
 import { startQueuePoller } from "./queue-poller";
 import { ensureQueues, ensureTable } from "./resources";
@@ -12,6 +14,8 @@ import { startStreamPump } from "./stream-pump";
 export interface LocalStackOptions {
   dynamodbEndpoint: string;
   sqsEndpoint: string;
+  /** What every client of the emulators signs with; DynamoDB Local keeps the tables under this key id. */
+  credentials: LocalAwsCredentials;
   /** 0 picks a free port. */
   port: number;
   dataDir: string;
@@ -48,9 +52,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   }
   started = true;
   const dataDir = resolve(opts.dataDir);
-  mkdirSync(dataDir, { recursive: true });
-  const dynamodb = new DynamoDBClient({ endpoint: opts.dynamodbEndpoint });
-  const sqs = new SQSClient({ endpoint: opts.sqsEndpoint });
+  preparePrivateDir(dataDir);
+  // The handlers build their clients from the environment, as on Lambda.
+  useLocalAwsCredentials(opts.credentials);
+  const dynamodb = new DynamoDBClient(emulatorClientConfig(opts.dynamodbEndpoint, opts.credentials));
+  const sqs = new SQSClient(emulatorClientConfig(opts.sqsEndpoint, opts.credentials));
   const { streamArn } = await ensureTable(dynamodb, opts.tableName);
   const queues = await ensureQueues(sqs, opts.queuePrefix, (DELIVERY_TIMEOUT_MS / 1000) * 6);
   const queueArn = (
@@ -90,6 +96,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   });
   const pump = startStreamPump({
     dynamodbEndpoint: opts.dynamodbEndpoint,
+    credentials: opts.credentials,
     streamArn,
     sqs,
     queueUrl: queues.deliveryQueueUrl,

@@ -7,9 +7,12 @@ import {
 } from "@aws-sdk/client-dynamodb-streams";
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { matchesPattern, PIPE_FILTERS, PIPE_TARGET, readPath, renderTemplate } from "../lib/pipe-definition";
+import type { LocalAwsCredentials } from "./data-dir";
+import { emulatorClientConfig } from "./emulators";
 
 export interface StreamPumpOptions {
   dynamodbEndpoint: string;
+  credentials: LocalAwsCredentials;
   streamArn: string;
   sqs: SQSClient;
   queueUrl: string;
@@ -19,7 +22,7 @@ export interface StreamPumpOptions {
 
 /** Plays the EventBridge Pipe locally: reads the table's stream, applies the pipe's filters and target mapping. */
 export function startStreamPump(opts: StreamPumpOptions): { stop(): Promise<void> } {
-  const streams = new DynamoDBStreamsClient({ endpoint: opts.dynamodbEndpoint });
+  const streams = new DynamoDBStreamsClient(emulatorClientConfig(opts.dynamodbEndpoint, opts.credentials));
   const idleMs = opts.idleMs ?? 100;
   let running = true;
   const finished = new Set<string>();
