@@ -26,22 +26,27 @@ const { PORT, ADMIN_TOKEN, DATA_DIR, DYNAMODB_PORT, SQS_PORT } = env.data;
 const dataDir = resolve(DATA_DIR);
 const log = (line: string) => console.log(`[local] ${line}`);
 
-/** Emulators started so far, stopped on the way out whether start-up finished or not (DynamoDB Local is a child JVM). */
+/**
+ * What has started so far, stopped on the way out whether start-up finished or not, one after the other, last started
+ * first: the stack (stops taking work, finishes and records what is in flight, then the pump), then DynamoDB Local,
+ * then the SQS emulator. Nothing is stopped under something still using it.
+ */
 const cleanups: (() => Promise<void>)[] = [];
-const stopAll = () =>
-  Promise.allSettled(
-    cleanups
-      .splice(0)
-      .reverse()
-      .map((stop) => stop()),
-  );
+async function stopAll() {
+  for (const stop of cleanups.splice(0).reverse()) {
+    await stop().catch((err: unknown) => log(`while stopping: ${err instanceof Error ? err.message : String(err)}`));
+  }
+}
 
-// Installed before anything starts, so Ctrl-C at any moment (even during start-up) stops what is running.
+// Installed before anything starts, so a signal at any moment (even during start-up) stops what is running. The
+// terminal's Ctrl-C reaches only this process (DynamoDB Local runs in its own process group), and the JVM no longer
+// gets the terminal's hang-up either, so SIGHUP stops it here too. A repeated signal (npm forwards the one the
+// terminal sent) changes nothing.
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  log(`${signal}: finishing in-flight deliveries and stopping…`);
+  log(`${signal}: stopping; deliveries in flight finish and are recorded first…`);
   const force = setTimeout(() => {
     log("still busy after 90 s; exiting anyway");
     process.exit(1);
@@ -51,8 +56,7 @@ async function shutdown(signal: string) {
   log("stopped");
   process.exit(0);
 }
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void shutdown(signal));
 
 async function main() {
   preparePrivateDir(dataDir);
@@ -97,7 +101,7 @@ Try it (copy and paste):
     -d '{"event_id":"evt-1","type":"scan_completed","cluster":{"name":"prod-eu-1"},"data":{"risk_score":85,"current_version":"1.29","target_version":"1.30"}}'
   curl -s -w '\\n' ${u}/v1/workspaces/$W/notifications -H "authorization: Bearer $TOKEN"
 
-Ctrl-C stops everything.
+Ctrl-C stops everything; deliveries in flight finish and are recorded first.
 `);
 }
 

@@ -86,8 +86,18 @@ function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
 }
 
 /**
+ * Starts the JVM through a shell that keeps a watchdog on its stdin, a pipe from this process: when this process ends,
+ * however it ends (a crash, SIGKILL), the pipe closes and the watchdog stops the JVM. `exec` keeps the shell's pid, so
+ * the child handle is the JVM itself.
+ */
+const WATCHDOG =
+  'exec 3<&0; (cat <&3 >/dev/null 2>&1; kill $$ 2>/dev/null) >/dev/null 2>&1 & exec "$@" </dev/null 3<&-';
+
+/**
  * DynamoDB Local (AWS's own jar), ready when it answers ListTables with `credentials`. No -sharedDb: it keeps one
- * database per access key id and region. Telemetry off (the flag, and the variable it also reads).
+ * database per access key id and region. Telemetry off (the flag, and the variable it also reads). The JVM runs in its
+ * own process group, so Ctrl-C in a terminal (SIGINT to the foreground group) reaches only this process, which stops
+ * it last; it never outlives this process.
  */
 export async function startDynamoDbLocal(opts: {
   port: number;
@@ -113,11 +123,15 @@ export async function startDynamoDbLocal(opts: {
     "-disableTelemetry",
     ...(opts.dbPath ? ["-dbPath", opts.dbPath] : ["-inMemory"]),
   ];
-  const child = spawn("java", args, {
+  const spawnOptions = {
     cwd: opts.dbPath ?? tmpdir(),
     env: { ...process.env, DDB_LOCAL_TELEMETRY: "0" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+    detached: true,
+  };
+  const posix = process.platform !== "win32";
+  const child = posix
+    ? spawn("/bin/sh", ["-c", WATCHDOG, "dynamodb-local", "java", ...args], { ...spawnOptions, stdio: "pipe" })
+    : spawn("java", args, { ...spawnOptions, windowsHide: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-4000);
@@ -125,8 +139,17 @@ export async function startDynamoDbLocal(opts: {
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   const ended = () => child.exitCode !== null || child.signalCode !== null;
-  // The JVM must not outlive this process, however it ends.
-  const killOnExit = () => child.kill("SIGKILL");
+  // The detached child leads its own process group (the JVM, and on POSIX the watchdog): signal all of it.
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      if (posix && child.pid) process.kill(-child.pid, sig);
+      else child.kill(sig);
+    } catch {
+      // already gone
+    }
+  };
+  // The JVM must not outlive this process, however it ends; the watchdog covers what no handler sees (SIGKILL).
+  const killOnExit = () => signal("SIGKILL");
   process.once("exit", killOnExit);
   const endpoint = `http://127.0.0.1:${opts.port}`;
   const client = new DynamoDBClient({ ...emulatorClientConfig(endpoint, opts.credentials), maxAttempts: 1 });
@@ -143,7 +166,7 @@ export async function startDynamoDbLocal(opts: {
         break;
       } catch {
         if (Date.now() > deadline) {
-          child.kill("SIGKILL");
+          signal("SIGKILL");
           throw new Error(`DynamoDB Local did not answer on port ${opts.port} within 30 s. Output:\n${output}`);
         }
         await new Promise((r) => setTimeout(r, 150));
@@ -156,9 +179,17 @@ export async function startDynamoDbLocal(opts: {
     endpoint,
     stop: () =>
       new Promise<void>((resolve) => {
-        process.removeListener("exit", killOnExit);
-        if (ended()) return resolve();
-        child.once("exit", () => resolve());
+        const done = () => {
+          clearTimeout(force);
+          process.removeListener("exit", killOnExit);
+          // Lets the watchdog go too.
+          child.stdin?.destroy();
+          resolve();
+        };
+        // SIGTERM lets it close its files; one that does not stop in time is killed.
+        const force = setTimeout(() => signal("SIGKILL"), 10_000);
+        if (ended()) return done();
+        child.once("exit", done);
         child.kill("SIGTERM");
       }),
   };

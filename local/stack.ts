@@ -32,6 +32,10 @@ export interface LocalStack {
   adminToken: string;
   deliveryQueueUrl: string;
   deadLetterQueueUrl: string;
+  /**
+   * Stops in order: no new requests and no new receives; the requests and deliveries in flight finish and are
+   * recorded; then the stream pump (which forwards what they wrote). The emulators are the caller's.
+   */
   stop(): Promise<void>;
 }
 
@@ -118,9 +122,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     adminToken,
     ...queues,
     stop: async () => {
-      await http.stop();
+      const httpStopped = http.stop();
+      const pollerStopped = poller.stop();
+      const busy = poller.inFlight();
+      opts.log(
+        `no new requests or deliveries taken; ${busy ? `finishing ${busy} delivery message(s) in flight` : "nothing in flight"}`,
+      );
+      await Promise.all([httpStopped, pollerStopped]);
       await pump.stop();
-      await poller.stop();
       dynamodb.destroy();
       sqs.destroy();
     },

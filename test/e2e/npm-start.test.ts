@@ -11,6 +11,7 @@ import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../local/emulators";
 import { FakeSlack } from "../../local/fake-slack";
+import { scanEvent } from "../fixtures/events";
 
 interface App {
   child: ChildProcess;
@@ -22,6 +23,7 @@ interface App {
 }
 
 const ADMIN_TOKEN = "npm-start-test-admin-token";
+const CHANNEL = "#upgrades";
 
 const slack = new FakeSlack();
 const dataDir = mkdtempSync(join(tmpdir(), "npm-start-"));
@@ -40,8 +42,6 @@ function startApp(): Promise<App> {
       ADMIN_TOKEN,
       SLACK_API_URL: `${slack.url}/api/`,
       SLACK_CHANNEL_INTERVAL_MS: "0",
-      // The delivery handler logs each message it handles (with the notification id) at INFO.
-      POWERTOOLS_LOG_LEVEL: "INFO",
     },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -78,6 +78,41 @@ function startApp(): Promise<App> {
   return waitFor(/is running/).then(() => started);
 }
 
+async function call<T = Record<string, unknown>>(method: string, path: string, token: string, body?: unknown) {
+  const res = await fetch(`http://127.0.0.1:${ports.api}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+let ws: { base: string; token: string };
+/** Posts an event for `cluster` and returns its one notification's id. */
+async function postEvent(cluster: string): Promise<string> {
+  const res = await call<{ notifications: { id: string }[] }>("POST", `${ws.base}/events`, ws.token, {
+    ...scanEvent({ cluster: { name: cluster } }),
+  });
+  expect(res.status).toBe(202);
+  return (res.body.notifications[0] as { id: string }).id;
+}
+
+async function settled(id: string) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const r = await call<{ status: string; attempts: number }>("GET", `${ws.base}/notifications/${id}`, ws.token);
+    if (r.body.status !== "pending") return r.body;
+    if (Date.now() > deadline) throw new Error(`notification ${id} still pending after 20 s`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+const postsFor = (cluster: string) =>
+  slack.posts(CHANNEL).filter((r) => String(r.body.text).includes(cluster) && r.path.endsWith("chat.postMessage"));
+
 /** Whether a TCP connection to host:port is accepted. */
 const accepts = (host: string, port: number) =>
   new Promise<boolean>((resolve) => {
@@ -108,6 +143,16 @@ beforeAll(async () => {
   // Looser than it should be, as a DATA_DIR made by hand or by an older version may be.
   chmodSync(dataDir, 0o755);
   await startApp();
+  const created = await call<{ workspace_id: string; token: string }>("POST", "/v1/workspaces", ADMIN_TOKEN, {
+    name: "platform",
+  });
+  expect(created.status).toBe(201);
+  ws = { base: `/v1/workspaces/${created.body.workspace_id}`, token: created.body.token };
+  const connected = await call("PUT", `${ws.base}/integrations/slack`, ws.token, {
+    bot_token: "xoxb-npm-start-1",
+    channel: CHANNEL,
+  });
+  expect(connected.status).toBe(200);
 }, 90_000);
 
 afterAll(async () => {
@@ -157,4 +202,55 @@ describe("npm start on this machine", () => {
     // DynamoDB Local writes this file in its working directory when telemetry is on.
     expect(existsSync(join(dataDir, "dynamodb", "dynamodb-local-metadata.json"))).toBe(false);
   });
+
+  it("on Ctrl-C (SIGINT to its process group), finishes and records the post in flight, and never posts it again", async () => {
+    const held = slack.hold(CHANNEL);
+    const first = await postEvent("cluster-sigint");
+    await held.arrived;
+    const running = app as App;
+    process.kill(-(running.child.pid as number), "SIGINT");
+    // No more work is taken, while the post Slack holds open is still waited for.
+    await running.waitFor(/no new requests or deliveries taken; finishing 1 /);
+    expect(await accepts("127.0.0.1", ports.api)).toBe(false);
+    expect(running.child.exitCode).toBeNull();
+    held.release();
+    expect(await running.exited).toBe(0);
+
+    await startApp();
+    expect(await settled(first)).toMatchObject({ status: "delivered", attempts: 1 });
+    expect(postsFor("cluster-sigint")).toHaveLength(1);
+  }, 90_000);
+
+  it("on SIGTERM to the app, does the same", async () => {
+    const held = slack.hold(CHANNEL);
+    const second = await postEvent("cluster-sigterm");
+    // Same channel, so any redelivery of the first post would have come before this one.
+    await held.arrived;
+    expect(postsFor("cluster-sigint")).toHaveLength(1);
+    const running = app as App;
+    running.child.kill("SIGTERM");
+    await running.waitFor(/no new requests or deliveries taken; finishing 1 /);
+    expect(running.child.exitCode).toBeNull();
+    held.release();
+    expect(await running.exited).toBe(0);
+
+    await startApp();
+    // Same channel: any redelivery of the earlier posts comes before this one.
+    const third = await postEvent("cluster-after");
+    expect(await settled(third)).toMatchObject({ status: "delivered" });
+    expect(postsFor("cluster-sigterm")).toHaveLength(1);
+    expect(postsFor("cluster-sigint")).toHaveLength(1);
+    expect(await settled(second)).toMatchObject({ status: "delivered", attempts: 1 });
+  }, 90_000);
+
+  it("takes DynamoDB Local down with it when killed outright", async () => {
+    const running = app as App;
+    process.kill(running.child.pid as number, "SIGKILL");
+    await running.exited;
+    const deadline = Date.now() + 20_000;
+    while (await accepts("127.0.0.1", ports.dynamodb)) {
+      if (Date.now() > deadline) throw new Error("DynamoDB Local still answers 20 s after npm start was killed");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, 30_000);
 });
