@@ -9,7 +9,7 @@ import { emulatorClientConfig, useLocalAwsCredentials } from "./emulators";
 import { startHttpServer } from "./http-server";
 import { startQueuePoller } from "./queue-poller";
 import { ensureQueues, ensureTable } from "./resources";
-import { startStreamPump } from "./stream-pump";
+import { requeuePending, startStreamPump } from "./stream-pump";
 
 export interface LocalStackOptions {
   dynamodbEndpoint: string;
@@ -34,7 +34,7 @@ export interface LocalStack {
   deadLetterQueueUrl: string;
   /**
    * Stops in order: no new requests and no new receives; the requests and deliveries in flight finish and are
-   * recorded; then the stream pump (which forwards what they wrote). The emulators are the caller's.
+   * recorded; then the stream pump (which forwards and checkpoints what they wrote). The emulators are the caller's.
    */
   stop(): Promise<void>;
 }
@@ -98,13 +98,22 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     publicPaths: ["/health"],
     onError: onError("http"),
   });
+  const requeued = await requeuePending({
+    dynamodb,
+    tableName: opts.tableName,
+    sqs,
+    queueUrl: queues.deliveryQueueUrl,
+  });
+  if (requeued) opts.log(`queued again ${requeued} notification(s) still pending from an earlier run`);
   const pump = startStreamPump({
     dynamodbEndpoint: opts.dynamodbEndpoint,
     credentials: opts.credentials,
     streamArn,
     sqs,
     queueUrl: queues.deliveryQueueUrl,
+    checkpointFile: join(dataDir, "stream-checkpoint.json"),
     onError: onError("stream pump"),
+    log: opts.log,
   });
   const poller = startQueuePoller({
     sqs,

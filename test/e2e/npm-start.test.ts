@@ -42,6 +42,8 @@ function startApp(): Promise<App> {
       ADMIN_TOKEN,
       SLACK_API_URL: `${slack.url}/api/`,
       SLACK_CHANNEL_INTERVAL_MS: "0",
+      // The delivery handler logs each message it handles (with the notification id) at INFO.
+      POWERTOOLS_LOG_LEVEL: "INFO",
     },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -203,9 +205,10 @@ describe("npm start on this machine", () => {
     expect(existsSync(join(dataDir, "dynamodb", "dynamodb-local-metadata.json"))).toBe(false);
   });
 
+  let first: string;
   it("on Ctrl-C (SIGINT to its process group), finishes and records the post in flight, and never posts it again", async () => {
     const held = slack.hold(CHANNEL);
-    const first = await postEvent("cluster-sigint");
+    first = await postEvent("cluster-sigint");
     await held.arrived;
     const running = app as App;
     process.kill(-(running.child.pid as number), "SIGINT");
@@ -221,9 +224,13 @@ describe("npm start on this machine", () => {
     expect(postsFor("cluster-sigint")).toHaveLength(1);
   }, 90_000);
 
+  let second: string;
+  let third: string;
+  /** What the restarted run printed until the new notification was delivered. */
+  let printedAfterRestart: string[] = [];
   it("on SIGTERM to the app, does the same", async () => {
     const held = slack.hold(CHANNEL);
-    const second = await postEvent("cluster-sigterm");
+    second = await postEvent("cluster-sigterm");
     // Same channel, so any redelivery of the first post would have come before this one.
     await held.arrived;
     expect(postsFor("cluster-sigint")).toHaveLength(1);
@@ -234,14 +241,22 @@ describe("npm start on this machine", () => {
     held.release();
     expect(await running.exited).toBe(0);
 
-    await startApp();
+    const restarted = await startApp();
     // Same channel: any redelivery of the earlier posts comes before this one.
-    const third = await postEvent("cluster-after");
+    third = await postEvent("cluster-after");
     expect(await settled(third)).toMatchObject({ status: "delivered" });
+    // The delivery handler logs each message it handles (at INFO, with its id), after recording it.
+    await restarted.waitFor(new RegExp(third));
+    printedAfterRestart = [...restarted.lines];
     expect(postsFor("cluster-sigterm")).toHaveLength(1);
     expect(postsFor("cluster-sigint")).toHaveLength(1);
     expect(await settled(second)).toMatchObject({ status: "delivered", attempts: 1 });
   }, 90_000);
+
+  it("resumes the table stream where the last run stopped: nothing already delivered goes through the queue again", () => {
+    expect(printedAfterRestart.filter((l) => l.includes(third))).not.toEqual([]);
+    expect(printedAfterRestart.filter((l) => l.includes(first) || l.includes(second))).toEqual([]);
+  });
 
   it("takes DynamoDB Local down with it when killed outright", async () => {
     const running = app as App;
