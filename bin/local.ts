@@ -108,8 +108,10 @@ Ctrl-C stops everything; deliveries in flight finish and are recorded first.
 main().catch(async (err: unknown) => {
   if (err instanceof MissingJavaError) console.error(`\n${err.message}\n`);
   else if ((err as { code?: string }).code === "EADDRINUSE") {
+    const port = (err as { port?: number }).port ?? PORT;
+    const setting = port === SQS_PORT ? "SQS_PORT" : "PORT";
     console.error(
-      `[local] could not start: port ${PORT} is in use. Stop what uses it or set PORT, e.g. PORT=3001 npm start`,
+      `[local] could not start: port ${port} is in use. Stop what uses it or set ${setting}, e.g. ${setting}=${port + 1} npm start`,
     );
   } else console.error(`[local] could not start: ${err instanceof Error ? err.message : String(err)}`);
   await stopAll();
