@@ -10,7 +10,8 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoStore, LIST_BUDGET } from "../functions/adapters/dynamo-store";
 import { newSortableId } from "../functions/core/identity";
 import type { NotificationRecord } from "../functions/core/ports";
-import { freePort, startDynamoDbLocal } from "../local/emulators";
+import { newLocalCredentials } from "../local/data-dir";
+import { emulatorClientConfig, freePort, startDynamoDbLocal } from "../local/emulators";
 import { ensureTable } from "../local/resources";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -47,8 +48,9 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 
 async function main() {
   const sizes = process.argv.slice(2).map(Number).filter(Boolean);
-  const dynamodb = await startDynamoDbLocal({ port: await freePort() });
-  const client = new DynamoDBClient({ endpoint: dynamodb.endpoint });
+  const credentials = newLocalCredentials();
+  const dynamodb = await startDynamoDbLocal({ port: await freePort(), credentials });
+  const client = new DynamoDBClient(emulatorClientConfig(dynamodb.endpoint, credentials));
   const table = `bench-listing-${Date.now().toString(36)}`;
   await ensureTable(client, table);
   const store = new DynamoStore(client, table);

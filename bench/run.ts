@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type LocalAwsCredentials, newLocalCredentials } from "../local/data-dir";
 import { freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
 import { startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
 import { measureBundles } from "./bundles";
@@ -55,10 +56,12 @@ async function burst(
   channels: number,
   dynamodbEndpoint: string,
   sqsEndpoint: string,
+  credentials: LocalAwsCredentials,
 ) {
   const { stack, slack } = await startStackWithFakeSlack({
     dynamodbEndpoint,
     sqsEndpoint,
+    credentials,
     name: "bench",
     channelIntervalMs: intervalMs,
   });
@@ -126,6 +129,7 @@ function burstInChild(
   channels: number,
   dynamodbEndpoint: string,
   sqsEndpoint: string,
+  credentials: LocalAwsCredentials,
 ) {
   return new Promise<BurstResult>((resolve, reject) => {
     const child = spawn(
@@ -135,7 +139,7 @@ function burstInChild(
         "tsx",
         "bench/run.ts",
         "--burst",
-        JSON.stringify([label, intervalMs, channels, dynamodbEndpoint, sqsEndpoint]),
+        JSON.stringify([label, intervalMs, channels, dynamodbEndpoint, sqsEndpoint, credentials]),
       ],
       {
         stdio: ["ignore", "pipe", "inherit"],
@@ -157,17 +161,19 @@ function burstInChild(
 async function main() {
   const burstArgs = process.argv.indexOf("--burst");
   if (burstArgs > 0) {
-    const [label, intervalMs, channels, dynamodbEndpoint, sqsEndpoint] = JSON.parse(
+    const [label, intervalMs, channels, dynamodbEndpoint, sqsEndpoint, credentials] = JSON.parse(
       process.argv[burstArgs + 1] ?? "[]",
     );
-    console.log(`BURST ${JSON.stringify(await burst(label, intervalMs, channels, dynamodbEndpoint, sqsEndpoint))}`);
+    const result = await burst(label, intervalMs, channels, dynamodbEndpoint, sqsEndpoint, credentials);
+    console.log(`BURST ${JSON.stringify(result)}`);
     return;
   }
   console.log("measuring npm start time to ready…");
   const readyMs = await timeToReady();
   console.log(`npm start ready in ${(readyMs / 1000).toFixed(1)} s (fresh DATA_DIR, includes tsx start-up)`);
 
-  const dynamodb = await startDynamoDbLocal({ port: await freePort() });
+  const credentials = newLocalCredentials();
+  const dynamodb = await startDynamoDbLocal({ port: await freePort(), credentials });
   const sqs = await startSqsEmulator({ port: 0 });
   try {
     const runs = [
@@ -177,8 +183,16 @@ async function main() {
         10,
         dynamodb.endpoint,
         sqs.endpoint,
+        credentials,
       ),
-      await burstInChild("100 events, 1 channel, SLACK_CHANNEL_INTERVAL_MS=0", 0, 1, dynamodb.endpoint, sqs.endpoint),
+      await burstInChild(
+        "100 events, 1 channel, SLACK_CHANNEL_INTERVAL_MS=0",
+        0,
+        1,
+        dynamodb.endpoint,
+        sqs.endpoint,
+        credentials,
+      ),
     ];
     console.log(
       "\n| burst | delivered | accept p50 / p99 (ms) | accept-to-Slack p50 / p99 (ms) | all delivered after (ms) |",

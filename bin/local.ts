@@ -4,6 +4,7 @@
  */
 import { join, resolve } from "node:path";
 import * as z from "zod";
+import { localCredentialsFor, preparePrivateDir } from "../local/data-dir";
 import { MissingJavaError, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
 import { startLocalStack } from "../local/stack";
 
@@ -25,22 +26,27 @@ const { PORT, ADMIN_TOKEN, DATA_DIR, DYNAMODB_PORT, SQS_PORT } = env.data;
 const dataDir = resolve(DATA_DIR);
 const log = (line: string) => console.log(`[local] ${line}`);
 
-/** Emulators started so far, stopped on the way out whether start-up finished or not (DynamoDB Local is a child JVM). */
+/**
+ * What has started so far, stopped on the way out whether start-up finished or not, one after the other, last started
+ * first: the stack (stops taking work, finishes and records what is in flight, then the pump), then DynamoDB Local,
+ * then the SQS emulator. Nothing is stopped under something still using it.
+ */
 const cleanups: (() => Promise<void>)[] = [];
-const stopAll = () =>
-  Promise.allSettled(
-    cleanups
-      .splice(0)
-      .reverse()
-      .map((stop) => stop()),
-  );
+async function stopAll() {
+  for (const stop of cleanups.splice(0).reverse()) {
+    await stop().catch((err: unknown) => log(`while stopping: ${err instanceof Error ? err.message : String(err)}`));
+  }
+}
 
-// Installed before anything starts, so Ctrl-C at any moment (even during start-up) stops what is running.
+// Installed before anything starts, so a signal at any moment (even during start-up) stops what is running. The
+// terminal's Ctrl-C reaches only this process (DynamoDB Local runs in its own process group), and the JVM no longer
+// gets the terminal's hang-up either, so SIGHUP stops it here too. A repeated signal (npm forwards the one the
+// terminal sent) changes nothing.
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  log(`${signal}: finishing in-flight deliveries and stopping…`);
+  log(`${signal}: stopping; deliveries in flight finish and are recorded first…`);
   const force = setTimeout(() => {
     log("still busy after 90 s; exiting anyway");
     process.exit(1);
@@ -50,18 +56,20 @@ async function shutdown(signal: string) {
   log("stopped");
   process.exit(0);
 }
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void shutdown(signal));
 
 async function main() {
+  preparePrivateDir(dataDir);
+  const credentials = localCredentialsFor(dataDir);
   log(`starting DynamoDB Local on port ${DYNAMODB_PORT} (data in ${join(dataDir, "dynamodb")}) and the SQS emulator…`);
   const sqs = await startSqsEmulator({ port: SQS_PORT });
   cleanups.push(() => sqs.stop());
-  const dynamodb = await startDynamoDbLocal({ port: DYNAMODB_PORT, dbPath: join(dataDir, "dynamodb") });
+  const dynamodb = await startDynamoDbLocal({ port: DYNAMODB_PORT, dbPath: join(dataDir, "dynamodb"), credentials });
   cleanups.push(() => dynamodb.stop());
   const stack = await startLocalStack({
     dynamodbEndpoint: dynamodb.endpoint,
     sqsEndpoint: sqs.endpoint,
+    credentials,
     port: PORT,
     dataDir,
     tableName: "medulla-slack-notifier",
@@ -78,7 +86,7 @@ medulla-slack-notifier is running (ready in ${seconds} s)
 
   API          ${u}
   admin token  ${stack.adminToken}
-  DynamoDB     ${dynamodb.endpoint}   SQS ${sqs.endpoint}
+  DynamoDB     ${dynamodb.endpoint} (access key id in ${join(dataDir, "dynamodb-local.json")})   SQS ${sqs.endpoint}
   Slack        ${process.env.SLACK_API_URL ?? "https://slack.com/api/"} (webhooks: ${process.env.SLACK_WEBHOOK_ORIGIN ?? "https://hooks.slack.com"})
 
 Try it (copy and paste):
@@ -93,15 +101,17 @@ Try it (copy and paste):
     -d '{"event_id":"evt-1","type":"scan_completed","cluster":{"name":"prod-eu-1"},"data":{"risk_score":85,"current_version":"1.29","target_version":"1.30"}}'
   curl -s -w '\\n' ${u}/v1/workspaces/$W/notifications -H "authorization: Bearer $TOKEN"
 
-Ctrl-C stops everything.
+Ctrl-C stops everything; deliveries in flight finish and are recorded first.
 `);
 }
 
 main().catch(async (err: unknown) => {
   if (err instanceof MissingJavaError) console.error(`\n${err.message}\n`);
   else if ((err as { code?: string }).code === "EADDRINUSE") {
+    const port = (err as { port?: number }).port ?? PORT;
+    const setting = port === SQS_PORT ? "SQS_PORT" : "PORT";
     console.error(
-      `[local] could not start: port ${PORT} is in use. Stop what uses it or set PORT, e.g. PORT=3001 npm start`,
+      `[local] could not start: port ${port} is in use. Stop what uses it or set ${setting}, e.g. ${setting}=${port + 1} npm start`,
     );
   } else console.error(`[local] could not start: ${err instanceof Error ? err.message : String(err)}`);
   await stopAll();

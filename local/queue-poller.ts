@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 
 export interface QueuePollerOptions {
@@ -26,13 +32,21 @@ const toRecord = (m: Message, queueArn: string): SQSRecord => ({
   awsRegion: process.env.AWS_REGION ?? "us-east-1",
 });
 
+export interface QueuePoller {
+  /** Messages being handled right now. */
+  inFlight(): number;
+  /** Stops receiving and resolves once the invocations in flight have finished and their messages are settled. */
+  stop(): Promise<void>;
+}
+
 /**
  * Plays the Lambda SQS event source mapping: receives batches, invokes the delivery handler with an SQS event and a
  * context whose clock runs out at the function timeout, deletes what succeeded and leaves reported failures on the
  * queue (partial batch responses).
  */
-export function startQueuePoller(opts: QueuePollerOptions): { stop(): Promise<void> } {
+export function startQueuePoller(opts: QueuePollerOptions): QueuePoller {
   let running = true;
+  let inFlight = 0;
   const worker = async () => {
     while (running) {
       try {
@@ -46,6 +60,21 @@ export function startQueuePoller(opts: QueuePollerOptions): { stop(): Promise<vo
         );
         const messages = out.Messages ?? [];
         if (!messages.length) continue;
+        if (!running) {
+          // Received while stopping: handed straight back rather than started, so nothing new is begun.
+          await opts.sqs.send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: opts.queueUrl,
+              Entries: messages.map((m, i) => ({
+                Id: String(i),
+                ReceiptHandle: m.ReceiptHandle as string,
+                VisibilityTimeout: 0,
+              })),
+            }),
+          );
+          break;
+        }
+        inFlight += messages.length;
         const deadline = Date.now() + opts.functionTimeoutMs;
         const context = {
           functionName: "delivery-local",
@@ -60,23 +89,28 @@ export function startQueuePoller(opts: QueuePollerOptions): { stop(): Promise<vo
           opts.onError(err);
         }
         const done = messages.filter((m) => !failed.has(m.MessageId));
-        if (done.length) {
-          await opts.sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: opts.queueUrl,
-              Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle as string })),
-            }),
-          );
+        try {
+          if (done.length) {
+            await opts.sqs.send(
+              new DeleteMessageBatchCommand({
+                QueueUrl: opts.queueUrl,
+                Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle as string })),
+              }),
+            );
+          }
+        } finally {
+          inFlight -= messages.length;
         }
       } catch (err) {
-        if (!running) break;
         opts.onError(err);
+        if (!running) break;
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
   };
   const workers = Array.from({ length: opts.concurrency }, worker);
   return {
+    inFlight: () => inFlight,
     stop: async () => {
       running = false;
       await Promise.all(workers);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -6,14 +6,18 @@ import { DynamoStore } from "../functions/adapters/dynamo-store";
 import { hashToken, newToken } from "../functions/core/identity";
 import { DELIVERY } from "../functions/core/operational";
 import { PUBLIC_PATHS } from "../functions/api/routes";
+import { type LocalAwsCredentials, preparePrivateDir } from "./data-dir";
+import { emulatorClientConfig, useLocalAwsCredentials } from "./emulators";
 import { startHttpServer } from "./http-server";
 import { startQueuePoller } from "./queue-poller";
 import { ensureQueues, ensureTable } from "./resources";
-import { startStreamPump } from "./stream-pump";
+import { requeuePending, startStreamPump } from "./stream-pump";
 
 export interface LocalStackOptions {
   dynamodbEndpoint: string;
   sqsEndpoint: string;
+  /** What every client of the emulators signs with; DynamoDB Local keeps the tables under this key id. */
+  credentials: LocalAwsCredentials;
   /** 0 picks a free port. */
   port: number;
   dataDir: string;
@@ -30,6 +34,10 @@ export interface LocalStack {
   adminToken: string;
   deliveryQueueUrl: string;
   deadLetterQueueUrl: string;
+  /**
+   * Stops in order: no new requests and no new receives; the requests and deliveries in flight finish and are
+   * recorded; then the stream pump (which forwards and checkpoints what they wrote). The emulators are the caller's.
+   */
   stop(): Promise<void>;
 }
 
@@ -47,9 +55,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   }
   started = true;
   const dataDir = resolve(opts.dataDir);
-  mkdirSync(dataDir, { recursive: true });
-  const dynamodb = new DynamoDBClient({ endpoint: opts.dynamodbEndpoint });
-  const sqs = new SQSClient({ endpoint: opts.sqsEndpoint });
+  preparePrivateDir(dataDir);
+  // The handlers build their clients from the environment, as on Lambda.
+  useLocalAwsCredentials(opts.credentials);
+  const dynamodb = new DynamoDBClient(emulatorClientConfig(opts.dynamodbEndpoint, opts.credentials));
+  const sqs = new SQSClient(emulatorClientConfig(opts.sqsEndpoint, opts.credentials));
   const { streamArn } = await ensureTable(dynamodb, opts.tableName);
   const queues = await ensureQueues(sqs, opts.queuePrefix, DELIVERY.visibilityTimeoutSeconds);
   const queueArn = (
@@ -87,12 +97,22 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     publicPaths: PUBLIC_PATHS,
     onError: onError("http"),
   });
+  const requeued = await requeuePending({
+    dynamodb,
+    tableName: opts.tableName,
+    sqs,
+    queueUrl: queues.deliveryQueueUrl,
+  });
+  if (requeued) opts.log(`queued again ${requeued} notification(s) still pending from an earlier run`);
   const pump = startStreamPump({
     dynamodbEndpoint: opts.dynamodbEndpoint,
+    credentials: opts.credentials,
     streamArn,
     sqs,
     queueUrl: queues.deliveryQueueUrl,
+    checkpointFile: join(dataDir, "stream-checkpoint.json"),
     onError: onError("stream pump"),
+    log: opts.log,
   });
   const poller = startQueuePoller({
     sqs,
@@ -110,9 +130,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     adminToken,
     ...queues,
     stop: async () => {
-      await http.stop();
+      const httpStopped = http.stop();
+      const pollerStopped = poller.stop();
+      const busy = poller.inFlight();
+      opts.log(
+        `no new requests or deliveries taken; ${busy ? `finishing ${busy} delivery message(s) in flight` : "nothing in flight"}`,
+      );
+      await Promise.all([httpStopped, pollerStopped]);
       await pump.stop();
-      await poller.stop();
       dynamodb.destroy();
       sqs.destroy();
     },

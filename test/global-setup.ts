@@ -1,4 +1,5 @@
 import type { TestProject } from "vitest/node";
+import { type LocalAwsCredentials, newLocalCredentials } from "../local/data-dir";
 import {
   freePort,
   type RunningEmulator,
@@ -11,21 +12,28 @@ declare module "vitest" {
   export interface ProvidedContext {
     dynamodbEndpoint: string;
     sqsEndpoint: string;
+    awsCredentials: LocalAwsCredentials;
   }
 }
 
 let emulators: RunningEmulator[] = [];
 
-/** One DynamoDB Local (in memory) and one SQS emulator for the whole run; each test file uses its own table and queues. */
+/**
+ * One DynamoDB Local (in memory) and one SQS emulator for the whole run; each test file uses its own table and
+ * queues. One access key id for the run: set in the environment here, which the test processes inherit (clients
+ * built from it see the run's tables), and provided for code that takes it explicitly.
+ */
 export async function setup(project: TestProject) {
-  useLocalAwsCredentials();
+  const credentials = newLocalCredentials();
+  useLocalAwsCredentials(credentials);
   const [dynamodb, sqs] = await Promise.all([
-    startDynamoDbLocal({ port: await freePort() }),
+    startDynamoDbLocal({ port: await freePort(), credentials }),
     startSqsEmulator({ port: 0 }),
   ]);
   emulators = [dynamodb, sqs];
   project.provide("dynamodbEndpoint", dynamodb.endpoint);
   project.provide("sqsEndpoint", sqs.endpoint);
+  project.provide("awsCredentials", credentials);
 }
 
 export async function teardown() {
