@@ -21,8 +21,10 @@ export const PIPE_FILTERS = [
 export const PIPE_TARGET = {
   messageGroupIdPath: "$.dynamodb.NewImage.delivery_group.S",
   messageDeduplicationIdPath: "$.dynamodb.NewImage.dispatch_id.S",
+  // References only (never a credential or message text); the event id and channel let delivery read everything it
+  // needs in one request.
   inputTemplate:
-    '{"workspace_id": <$.dynamodb.NewImage.workspace_id.S>, "notification_id": <$.dynamodb.NewImage.id.S>}',
+    '{"workspace_id": <$.dynamodb.NewImage.workspace_id.S>, "notification_id": <$.dynamodb.NewImage.id.S>, "event_id": <$.dynamodb.NewImage.event_id.S>, "channel": <$.dynamodb.NewImage.channel.S>}',
 } as const;
 
 type Pattern = { readonly [key: string]: Pattern | readonly string[] };

@@ -4,6 +4,9 @@ import {
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  type BatchGetCommandOutput,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -16,6 +19,8 @@ import { deliveryGroup } from "../core/delivery";
 import { invalid } from "../core/errors";
 import { logger } from "./observability";
 import type {
+  DeliveryInputs,
+  DeliveryRef,
   DeliveryStore,
   EventRecord,
   EventStore,
@@ -59,6 +64,22 @@ const strip = <T extends Record<string, unknown>>(item: Record<string, unknown> 
   const { pk: _pk, sk: _sk, kind: _kind, expires_at: _ttl, delivery_group: _group, requeued_by: _by, ...rest } = item;
   return rest as T;
 };
+
+/**
+ * The API only ever writes an item under its own workspace's key: one that says otherwise was copied or forged, and
+ * is nobody's integration. Ids only in the log line: they are not secrets, the credential is never read.
+ */
+function integrationOf(item: Record<string, unknown> | undefined, workspaceId: string): IntegrationRecord | undefined {
+  const record = strip<IntegrationRecord & Record<string, unknown>>(item);
+  if (record && record.workspace_id !== workspaceId) {
+    logger.warn("integration item refused: its workspace_id is not the workspace of its key", {
+      key_workspace_id: workspaceId,
+      item_workspace_id: String(record.workspace_id).slice(0, 100),
+    });
+    return undefined;
+  }
+  return record;
+}
 
 const isConditionFailure = (err: unknown) =>
   err instanceof ConditionalCheckFailedException ||
@@ -191,17 +212,7 @@ export class DynamoStore
     const out = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: K.integration(workspaceId), ConsistentRead: true }),
     );
-    const record = strip<IntegrationRecord & Record<string, unknown>>(out.Item);
-    // The API only ever writes an item under its own workspace's key: one that says otherwise was copied or forged,
-    // and is nobody's integration. Ids only in the log line: they are not secrets, the credential is never read.
-    if (record && record.workspace_id !== workspaceId) {
-      logger.warn("integration item refused: its workspace_id is not the workspace of its key", {
-        key_workspace_id: workspaceId,
-        item_workspace_id: String(record.workspace_id).slice(0, 100),
-      });
-      return undefined;
-    }
-    return record;
+    return integrationOf(out.Item, workspaceId);
   }
 
   async putIntegration(r: IntegrationRecord): Promise<void> {
@@ -352,6 +363,45 @@ export class DynamoStore
     return { items, next_cursor: typeof sk === "string" ? encodeCursor(sk) : null };
   }
 
+  /**
+   * Everything one delivery reads, in one BatchGetItem (strongly consistent): the notification, the integration, the
+   * event and the channel's last post. A queue message from before event_id and channel were in it costs one more read.
+   */
+  async loadDelivery(ref: DeliveryRef): Promise<DeliveryInputs> {
+    let eventId = ref.event_id;
+    let channel = ref.channel;
+    if (eventId === undefined || channel === undefined) {
+      const n = await this.getNotification(ref.workspace_id, ref.notification_id);
+      if (!n) return {};
+      eventId = n.event_id;
+      channel = n.channel;
+    }
+    const keys = [
+      K.notification(ref.workspace_id, ref.notification_id),
+      K.integration(ref.workspace_id),
+      K.event(ref.workspace_id, eventId),
+      K.pace(ref.workspace_id, channel),
+    ];
+    const items = new Map<string, Record<string, unknown>>();
+    let request: BatchGetCommandInput["RequestItems"] = { [this.table]: { Keys: keys, ConsistentRead: true } };
+    for (let round = 0; request && Object.keys(request).length; round++) {
+      if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** Math.min(round, 5)));
+      const out: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of out.Responses?.[this.table] ?? []) items.set(String(item.sk), item);
+      request = out.UnprocessedKeys;
+      if (round > 8 && request && Object.keys(request).length) throw new Error("DynamoDB left keys unprocessed");
+    }
+    const at = items.get(K.pace(ref.workspace_id, channel).sk)?.last_post_at;
+    return {
+      notification: strip<NotificationRecord & Record<string, unknown>>(
+        items.get(K.notification(ref.workspace_id, ref.notification_id).sk),
+      ),
+      integration: integrationOf(items.get(K.integration(ref.workspace_id).sk), ref.workspace_id),
+      event: strip<EventRecord & Record<string, unknown>>(items.get(K.event(ref.workspace_id, eventId).sk)),
+      lastPostAt: typeof at === "number" ? at : undefined,
+    };
+  }
+
   async startAttempt(workspaceId: string, id: string, maxAttempts: number): Promise<NotificationRecord | undefined> {
     try {
       const out = await this.doc.send(
@@ -476,14 +526,6 @@ export class DynamoStore
       .catch((err: unknown) => {
         if (!isConditionFailure(err)) throw err;
       });
-  }
-
-  async lastPostAt(workspaceId: string, channel: string): Promise<number | undefined> {
-    const out = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: K.pace(workspaceId, channel), ConsistentRead: true }),
-    );
-    const at = out.Item?.last_post_at;
-    return typeof at === "number" ? at : undefined;
   }
 
   async recordPost(workspaceId: string, channel: string, at: number): Promise<void> {

@@ -1,8 +1,16 @@
 import { renderEvent, renderTest, type SlackMessage } from "./block-kit";
 import { DeliveryError } from "./errors";
 import { newSortableId } from "./identity";
-import type { CredentialCipher, DeliveryStore, IntegrationRecord, NotificationRecord, SlackSender } from "./ports";
-import { MAX_ATTEMPTS } from "./operational";
+import { DELIVERY, MAX_ATTEMPTS } from "./operational";
+import type {
+  CredentialCipher,
+  DeliveryRef,
+  DeliveryStore,
+  EventRecord,
+  IntegrationRecord,
+  NotificationRecord,
+  SlackSender,
+} from "./ports";
 import { retryDelayMs } from "./retry-policy";
 
 /** The FIFO message group of a notification: one channel of one workspace, delivered in order. */
@@ -115,9 +123,20 @@ export function newNotification(
   return { ...fields, id, status: "pending", attempts: 0, created_at: at, updated_at: at, dispatch_id: id };
 }
 
+/** What the delivery path may do around a post, from the batch that holds the message. */
+export interface DeliverHooks {
+  /**
+   * Called once, right before the first post to Slack: the batch hands the channel's later messages back to the
+   * queue here, so their visibility delay runs while this one is posted.
+   */
+  beforePost?(): Promise<void>;
+}
+
 /**
  * Delivers one queued notification: the record is the source of truth (attempts counted on it, pending → final
- * once), so redeliveries and crashes never post a delivered notification again nor exceed three attempts.
+ * once), so redeliveries and crashes never post a delivered notification again nor exceed three attempts. Waits
+ * longer than DELIVERY.maxInlineWaitMs (the channel's pacing, a backoff, Retry-After) are never slept: the result
+ * says `requeue` with the delay, and the message waits in the queue, holding no worker.
  */
 export function makeDeliver(deps: DeliverDeps) {
   const fail = async (
@@ -139,7 +158,7 @@ export function makeDeliver(deps: DeliverDeps) {
     return { status: "failed", error, attempts, exhausted };
   };
 
-  const messageFor = async (n: NotificationRecord): Promise<SlackMessage | undefined> => {
+  const messageFor = (n: NotificationRecord, event: EventRecord | undefined): SlackMessage | undefined => {
     if (n.type === "test") {
       return renderTest({
         workspaceId: n.workspace_id,
@@ -148,7 +167,6 @@ export function makeDeliver(deps: DeliverDeps) {
         at: n.created_at,
       });
     }
-    const event = await deps.store.getEvent(n.workspace_id, n.event_id);
     return event && renderEvent(event.event, { defaultDashboardUrl: deps.defaultDashboardUrl });
   };
 
@@ -158,25 +176,28 @@ export function makeDeliver(deps: DeliverDeps) {
   };
 
   return async function deliver(
-    ref: { workspace_id: string; notification_id: string },
-    waitBudgetMs: () => number,
+    ref: DeliveryRef,
+    /** Milliseconds the invocation has left after its safety margin. */
+    timeLeftMs: () => number,
+    hooks: DeliverHooks = {},
   ): Promise<DeliverResult> {
-    const n = await deps.store.getNotification(ref.workspace_id, ref.notification_id);
+    const { notification: n, integration, event, lastPostAt } = await deps.store.loadDelivery(ref);
     if (!n) return { status: "skipped", reason: "unknown_notification" };
-    if (n.status !== "pending") return { status: "skipped", reason: `already_${n.status}` };
-    const integration = await deps.store.getIntegration(n.workspace_id);
+    if (n.status !== "pending")
+      return { status: "skipped", reason: n.status === "delivered" ? "already_delivered" : "already_failed" };
     if (!integration || integration.connection_id !== n.connection_id)
       return fail(n, "not_connected", n.attempts, false);
     if (!integration.enabled) return fail(n, "disabled", n.attempts, false);
-    const message = await messageFor(n);
+    const message = messageFor(n, event);
     if (!message) return fail(n, "event_not_found", n.attempts, false);
 
-    const last = await deps.store.lastPostAt(n.workspace_id, n.channel);
-    const pace = last === undefined ? 0 : last + deps.channelIntervalMs - deps.now();
-    if (pace > waitBudgetMs()) return { status: "requeue", delayMs: pace, reason: "paced" };
+    const inlineWaitMs = () => Math.min(DELIVERY.maxInlineWaitMs, timeLeftMs());
+    const pace = lastPostAt === undefined ? 0 : lastPostAt + deps.channelIntervalMs - deps.now();
+    if (pace > inlineWaitMs()) return { status: "requeue", delayMs: pace, reason: "paced" };
     if (pace > 0) await deps.sleep(pace);
 
     let tried = 0;
+    let announced = false;
     const outcome = await withCredential(deps.cipher, n.workspace_id, integration, (secret) =>
       runAttempts({
         begin: async () => {
@@ -191,6 +212,10 @@ export function makeDeliver(deps: DeliverDeps) {
           return started.attempts;
         },
         post: async (attempt) => {
+          if (!announced) {
+            announced = true;
+            await hooks.beforePost?.();
+          }
           try {
             await deps.sender.post({ method: integration.method, secret, channel: n.channel }, message);
           } catch (err) {
@@ -201,8 +226,8 @@ export function makeDeliver(deps: DeliverDeps) {
           }
         },
         sleep: deps.sleep,
-        waitBudgetMs,
-        roomForPost: () => waitBudgetMs() >= deps.postTimeoutMs,
+        waitBudgetMs: inlineWaitMs,
+        roomForPost: () => timeLeftMs() >= deps.postTimeoutMs,
       }),
     );
     if (outcome.status === "delivered") {

@@ -39,20 +39,25 @@ export const DELIVERY = {
   /** AWS's guidance for SQS event sources: visibility timeout at least six times the function timeout. */
   visibilityTimeoutSeconds: 360,
   /**
-   * Receives before SQS dead-letters a message on its own. A message uses one receive per attempt at most, and one
-   * more each time an earlier message of its group in the same batch is handed back (skipGroupOnError): see
-   * receivesNeeded() below.
+   * The longest wait (pacing, a backoff) slept inside an invocation; anything longer is handed to the queue as a
+   * visibility delay, so waiting never holds a worker.
    */
-  maxReceiveCount: 25,
+  maxInlineWaitMs: 200,
+  /**
+   * Receives before SQS dead-letters a message on its own: above what a live message can use (receivesNeeded()), so
+   * only a message that keeps crashing the function gets there.
+   */
+  maxReceiveCount: 50,
   /** The local stack's poller concurrency (the event source mapping's maximum concurrency on AWS). */
   localConcurrency: 4,
 } as const;
 
-/** Receives one message may need in the worst case before its notification is finished. */
-export const receivesNeeded = () =>
-  // its own attempts, each of which may end in a hand-back, plus a skip for each hand-back of the
-  // (batch size - 1) earlier messages of its group that can share its batch.
-  MAX_ATTEMPTS + (MAX_ATTEMPTS - 1) * (DELIVERY.batchSize - 1);
+/**
+ * Receives one message may need in the worst case before its notification is finished: each of its attempts may be
+ * handed back once for pacing and once for its backoff; and while it waits behind the (batch size - 1) earlier
+ * messages of its channel that can share its batch, it is handed back with them once for each of their attempts.
+ */
+export const receivesNeeded = () => 2 * MAX_ATTEMPTS + MAX_ATTEMPTS * (DELIVERY.batchSize - 1);
 
 /** One post to Slack may take this long before it counts as a (retryable) timeout. */
 export const SLACK_TIMEOUT_MS_DEFAULT = 10_000;

@@ -159,10 +159,27 @@ export interface NotificationStore {
   requeue(workspaceId: string, id: string, by?: "api" | "redrive"): Promise<NotificationRecord | undefined>;
 }
 
+/** A queued notification: the queue message's references (event_id and channel absent in older messages). */
+export interface DeliveryRef {
+  workspace_id: string;
+  notification_id: string;
+  event_id?: string;
+  channel?: string;
+}
+
+/** What one delivery reads before posting; each part absent when its record is. */
+export interface DeliveryInputs {
+  notification?: NotificationRecord;
+  integration?: IntegrationRecord;
+  event?: EventRecord;
+  /** The channel's last post (ms since the epoch). */
+  lastPostAt?: number;
+}
+
 /** What the delivery path needs from storage. */
 export interface DeliveryStore {
-  getNotification(workspaceId: string, id: string): Promise<NotificationRecord | undefined>;
-  getEvent(workspaceId: string, eventId: string): Promise<EventRecord | undefined>;
+  /** Everything a delivery reads, in as few requests as the store allows. */
+  loadDelivery(ref: DeliveryRef): Promise<DeliveryInputs>;
   /** Undefined too for an item whose stored workspace_id is not the one it was looked up under. */
   getIntegration(workspaceId: string): Promise<IntegrationRecord | undefined>;
   /** Counts an attempt before it is made, so a crash still counts it; undefined when not pending or out of attempts. */
@@ -176,7 +193,6 @@ export interface DeliveryStore {
   /** Attempt number `attempt` failed and that is recorded (before anything else is written). */
   recordOutcome(workspaceId: string, id: string, attempt: number): Promise<void>;
   markUncertain(workspaceId: string, id: string): Promise<void>;
-  lastPostAt(workspaceId: string, channel: string): Promise<number | undefined>;
   recordPost(workspaceId: string, channel: string, at: number): Promise<void>;
 }
 

@@ -1,21 +1,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambda-powertools/batch";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { ChangeMessageVisibilityCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
-import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import * as z from "zod";
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { loadConfig } from "../adapters/config";
-import { countFailure, emit, flushMetrics, logger } from "../adapters/observability";
+import { flushMetrics, logger } from "../adapters/observability";
 import { cipherFrom, senderFrom, sqsFrom, storeFrom } from "../adapters/runtime";
-import { type DeliverResult, deliveryGroup, makeDeliver } from "../core/delivery";
-import { DELIVERY, METRICS } from "../core/operational";
+import { deliveryGroup, makeDeliver } from "../core/delivery";
+import { makeProcessBatch } from "./process-batch";
 
 const config = loadConfig();
 const sqs = sqsFrom(config);
-
-/** The queue message the pipe writes: references only, never a credential or message text. */
-export const queueMessageSchema = z.object({ workspace_id: z.string().min(1), notification_id: z.string().min(1) });
 
 const deliver = makeDeliver({
   store: storeFrom(config),
@@ -38,92 +33,33 @@ const deliver = makeDeliver({
   },
 });
 
-/** Marks a record handed back to the queue with a longer visibility timeout (Retry-After or pacing beyond this invocation). */
-class RequeueError extends Error {
-  override readonly name = "RequeueError";
-}
+const processBatch = makeProcessBatch({
+  deliver,
+  channelIntervalMs: config.SLACK_CHANNEL_INTERVAL_MS,
+  queue: {
+    remove: async (receiptHandle) => {
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: config.DELIVERY_QUEUE_URL, ReceiptHandle: receiptHandle }));
+    },
+    handBack: async (receiptHandles, seconds) => {
+      for (let i = 0; i < receiptHandles.length; i += 10) {
+        // Entries that fail (a handle no longer in flight) are left as they are: FIFO still keeps them in order.
+        await sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: config.DELIVERY_QUEUE_URL,
+            Entries: receiptHandles
+              .slice(i, i + 10)
+              .map((ReceiptHandle, j) => ({ Id: String(j), ReceiptHandle, VisibilityTimeout: seconds })),
+          }),
+        );
+      }
+    },
+  },
+});
 
-const parseJson = (body: string): unknown => {
+/** SQS FIFO event source with partial batch responses: channels in parallel, each in order (see process-batch.ts). */
+export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-};
-
-/** What an operator sees of one delivery: the outcome at INFO, a permanent failure at WARN with Slack's code. */
-function record(notificationId: string, result: DeliverResult, sentAt: number) {
-  switch (result.status) {
-    case "delivered":
-      logger.info("delivered", { notification_id: notificationId, attempts: result.attempts });
-      emit(METRICS.notificationsDelivered);
-      if (sentAt) emit(METRICS.deliveryLatency, Date.now() - sentAt, "Milliseconds");
-      return;
-    case "failed":
-      logger.warn("notification failed", {
-        notification_id: notificationId,
-        error: result.error,
-        attempts: result.attempts,
-        dead_lettered: result.exhausted,
-      });
-      countFailure(result.error);
-      return;
-    case "requeue":
-      logger.info("requeued", { notification_id: notificationId, reason: result.reason, delay_ms: result.delayMs });
-      if (result.error === "rate_limited") emit(METRICS.rateLimited);
-      return;
-    case "skipped":
-      logger.info("skipped", { notification_id: notificationId, reason: result.reason });
-      return;
-  }
-}
-
-async function handleRecord(sqsRecord: SQSRecord, context: Context) {
-  const parsed = queueMessageSchema.safeParse(parseJson(sqsRecord.body));
-  if (!parsed.success) {
-    // Nothing to deliver and nothing to retry: drop it, loudly.
-    logger.error("malformed queue message dropped", { messageId: sqsRecord.messageId });
-    return;
-  }
-  const ref = parsed.data;
-  let result: DeliverResult;
-  try {
-    result = await deliver(ref, () => context.getRemainingTimeInMillis() - DELIVERY.safetyMarginMs);
-  } catch (err) {
-    // DynamoDB, KMS or a bug: the batch processor would only record it, so say it here and count it for the alarm.
-    logger.error("delivery record failed", {
-      notification_id: ref.notification_id,
-      workspace_id: ref.workspace_id,
-      error: err as Error,
-    });
-    emit(METRICS.deliveryRecordErrors);
-    throw err;
-  }
-  record(ref.notification_id, result, Number(sqsRecord.attributes.SentTimestamp));
-  if (result.status === "requeue") {
-    await sqs.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: config.DELIVERY_QUEUE_URL,
-        ReceiptHandle: sqsRecord.receiptHandle,
-        VisibilityTimeout: Math.min(43_200, Math.ceil(result.delayMs / 1000)),
-      }),
-    );
-    throw new RequeueError(`requeued for ${result.delayMs} ms`);
-  }
-}
-
-/**
- * SQS FIFO event source: records of one channel run in order; when one fails or is requeued, the rest of its group in
- * this batch are reported failed too, so order holds (partial batch responses).
- */
-export const handler = middy(async (event: SQSEvent, context: Context) => {
-  const processor = new SqsFifoPartialProcessorAsync();
-  try {
-    return await processPartialResponse(event, (r: SQSRecord) => handleRecord(r, context), processor, {
-      context,
-      skipGroupOnError: true,
-      throwOnFullBatchFailure: false,
-    });
+    return await processBatch(event, context);
   } finally {
     flushMetrics();
   }

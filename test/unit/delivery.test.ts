@@ -112,16 +112,29 @@ describe("delivering one notification", () => {
     expect(sender.calls).toHaveLength(0);
   });
 
-  it("retries retryable failures after 1 s then 2 s, then fails and dead-letters without the secret", async () => {
+  it("retries retryable failures after 1 s then 2 s, waiting in the queue, then fails and dead-letters", async () => {
     store.notifications.set("n1", pending("n1"));
     const sender = new ScriptedSender([
       new DeliveryError("http_503", true),
       new DeliveryError("network_error", true),
       new DeliveryError("http_502", true),
     ]);
-    const result = await setup(sender)(ref("n1"), plenty);
+    const deliver = setup(sender);
+    // Each backoff is handed to the queue (the message comes back after it), never slept in the worker.
+    expect(await deliver(ref("n1"), plenty)).toEqual({
+      status: "requeue",
+      delayMs: 1000,
+      reason: "retry_wait",
+      error: "http_503",
+    });
+    expect(await deliver(ref("n1"), plenty)).toMatchObject({
+      status: "requeue",
+      delayMs: 2000,
+      error: "network_error",
+    });
+    const result = await deliver(ref("n1"), plenty);
     expect(result).toEqual({ status: "failed", error: "http_502", attempts: 3, exhausted: true });
-    expect(sleeps).toEqual([1000, 2000]);
+    expect(sleeps).toEqual([]);
     expect(store.notifications.get("n1")).toMatchObject({ status: "failed", error: "http_502", attempts: 3 });
     expect(deadLetters).toEqual([
       { workspace_id: "ws_1", notification_id: "n1", channel: "#a", error: "http_502", attempts: 3 },
@@ -141,11 +154,11 @@ describe("delivering one notification", () => {
     expect(deadLetters).toEqual([]);
   });
 
-  it("waits Retry-After when it fits, hands the message back when it does not", async () => {
+  it("sleeps a Retry-After short enough to wait inline, hands the message back when it is longer", async () => {
     store.notifications.set("n1", pending("n1"));
-    const fits = new ScriptedSender([new DeliveryError("rate_limited", true, 4000)]);
+    const fits = new ScriptedSender([new DeliveryError("rate_limited", true, 150)]);
     expect((await setup(fits)(ref("n1"), plenty)).status).toBe("delivered");
-    expect(sleeps).toEqual([4000]);
+    expect(sleeps).toEqual([150]);
 
     store.notifications.set("n2", pending("n2"));
     const long = new ScriptedSender([new DeliveryError("rate_limited", true, 120_000)]);
@@ -179,11 +192,33 @@ describe("delivering one notification", () => {
     expect(sender.calls).toHaveLength(0);
   });
 
-  it("keeps the channel interval after the previous post", async () => {
+  it("keeps the channel interval after the previous post: the rest of it waits in the queue, a last bit inline", async () => {
     store.notifications.set("n1", pending("n1"));
     store.posts.set("#a", clock - 300);
-    await setup(new ScriptedSender(), 1000)(ref("n1"), plenty);
-    expect(sleeps).toEqual([700]);
+    const sender = new ScriptedSender();
+    expect(await setup(sender, 1000)(ref("n1"), plenty)).toEqual({ status: "requeue", delayMs: 700, reason: "paced" });
+    expect(sender.calls).toHaveLength(0);
+    expect(store.notifications.get("n1")).toMatchObject({ status: "pending", attempts: 0 });
+    store.posts.set("#a", clock - 900);
+    expect(await setup(sender, 1000)(ref("n1"), plenty)).toEqual({ status: "delivered", attempts: 1 });
+    expect(sleeps).toEqual([100]);
+  });
+
+  it("reads what it needs in one request and tells the batch right before it posts", async () => {
+    store.notifications.set("n1", pending("n1"));
+    const order: string[] = [];
+    const sender: SlackSender = {
+      post: async () => {
+        order.push("post");
+      },
+    };
+    await setup(sender)(ref("n1"), plenty, {
+      beforePost: async () => {
+        order.push("beforePost");
+      },
+    });
+    expect(order).toEqual(["beforePost", "post"]);
+    expect(store.reads).toBe(1);
   });
 
   it("a crash between Slack's answer and the record's write: the redelivery says the outcome is uncertain", async () => {
@@ -200,6 +235,7 @@ describe("delivering one notification", () => {
     store.finish = finish;
     // The redelivery fails for good: the notification is failed, and says an earlier attempt may have gone through.
     const second = new ScriptedSender([new DeliveryError("http_503", true), new DeliveryError("http_503", true)]);
+    expect((await setup(second)(ref("n1"), plenty)).status).toBe("requeue");
     const result = await setup(second)(ref("n1"), plenty);
     expect(result).toMatchObject({ status: "failed", error: "http_503", attempts: 3 });
     expect(store.notifications.get("n1")).toMatchObject({ status: "failed", uncertain: true, outcomes: 3 });

@@ -32,7 +32,7 @@ describe("operational numbers", () => {
   });
 
   it("the receive count exceeds what the attempts and the group skips can use, so SQS never dead-letters a live one", () => {
-    expect(receivesNeeded()).toBe(MAX_ATTEMPTS + (MAX_ATTEMPTS - 1) * (DELIVERY.batchSize - 1));
+    expect(receivesNeeded()).toBe(2 * MAX_ATTEMPTS + MAX_ATTEMPTS * (DELIVERY.batchSize - 1));
     expect(DELIVERY.maxReceiveCount).toBeGreaterThan(receivesNeeded());
   });
 
@@ -40,6 +40,11 @@ describe("operational numbers", () => {
     expect(API.testWaitBudgetMs).toBeGreaterThanOrEqual(sum(BACKOFF_MS));
     const worst = MAX_ATTEMPTS * API.testPostTimeoutMs + API.testWaitBudgetMs;
     expect(worst).toBeLessThan(API.timeoutSeconds * 1000);
+  });
+
+  it("a wait slept inside an invocation is shorter than every backoff and leaves the margin intact", () => {
+    expect(DELIVERY.maxInlineWaitMs).toBeLessThan(Math.min(...BACKOFF_MS));
+    expect(DELIVERY.maxInlineWaitMs).toBeLessThan(DELIVERY.safetyMarginMs);
   });
 
   it("batch sizes are within what SQS FIFO sources and pipes allow", () => {

@@ -1,0 +1,152 @@
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import * as z from "zod";
+import { countFailure, emit, logger } from "../adapters/observability";
+import type { DeliverHooks, DeliverResult } from "../core/delivery";
+import { DELIVERY, METRICS } from "../core/operational";
+import type { DeliveryRef } from "../core/ports";
+
+/** The queue message the pipe writes: references only, never a credential or message text. */
+export const queueMessageSchema = z.object({
+  workspace_id: z.string().min(1),
+  notification_id: z.string().min(1),
+  // Absent in messages queued before the pipe carried them: delivery then reads the notification first.
+  event_id: z.string().min(1).optional(),
+  channel: z.string().min(1).optional(),
+});
+
+/** What the batch does to messages itself, instead of waiting for the event source mapping at the end. */
+export interface DeliveryQueue {
+  /** Deletes a finished message at once, so its channel's next message need not wait for the rest of the batch. */
+  remove(receiptHandle: string): Promise<void>;
+  /** Hands messages back, hidden for `seconds` (0: at once); a handle that is no longer in flight is left alone. */
+  handBack(receiptHandles: string[], seconds: number): Promise<void>;
+}
+
+export interface BatchDeps {
+  deliver(ref: DeliveryRef, timeLeftMs: () => number, hooks?: DeliverHooks): Promise<DeliverResult>;
+  queue: DeliveryQueue;
+  channelIntervalMs: number;
+}
+
+/** A wait in whole seconds of visibility (SQS's unit): short enough that the rest is slept when it comes back. */
+export const visibilitySecondsFor = (delayMs: number) =>
+  Math.min(43_200, Math.max(0, Math.ceil((delayMs - DELIVERY.maxInlineWaitMs) / 1000)));
+
+const parseJson = (body: string): unknown => {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+};
+
+/** What an operator sees of one delivery: the outcome at INFO, a permanent failure at WARN with Slack's code. */
+function report(notificationId: string, result: DeliverResult, sentAt: number) {
+  switch (result.status) {
+    case "delivered":
+      logger.info("delivered", { notification_id: notificationId, attempts: result.attempts });
+      emit(METRICS.notificationsDelivered);
+      if (sentAt) emit(METRICS.deliveryLatency, Date.now() - sentAt, "Milliseconds");
+      return;
+    case "failed":
+      logger.warn("notification failed", {
+        notification_id: notificationId,
+        error: result.error,
+        attempts: result.attempts,
+        dead_lettered: result.exhausted,
+      });
+      countFailure(result.error);
+      return;
+    case "requeue":
+      logger.info("requeued", { notification_id: notificationId, reason: result.reason, delay_ms: result.delayMs });
+      if (result.error === "rate_limited") emit(METRICS.rateLimited);
+      return;
+    case "skipped":
+      logger.info("skipped", { notification_id: notificationId, reason: result.reason });
+      return;
+  }
+}
+
+/** The batch's records by FIFO message group (one channel of one workspace), each group in queue order. */
+function byGroup(records: SQSRecord[]): SQSRecord[][] {
+  const groups = new Map<string, SQSRecord[]>();
+  for (const r of records) {
+    const key = r.attributes.MessageGroupId ?? r.messageId;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * The delivery function's batch: each channel (FIFO group) on its own, all at once, so one channel's slow post,
+ * retries or pacing never hold up another's. Within a channel, order holds: a message that must wait goes back to
+ * the queue with the rest of its channel behind it (FIFO keeps the group blocked meanwhile); a finished message is
+ * deleted at once, which frees its channel for the next one while other channels of the batch are still busy.
+ */
+export function makeProcessBatch(deps: BatchDeps) {
+  async function processGroup(records: SQSRecord[], context: Context, failures: string[]) {
+    const timeLeftMs = () => context.getRemainingTimeInMillis() - DELIVERY.safetyMarginMs;
+    for (const [i, record] of records.entries()) {
+      const rest = records.slice(i + 1);
+      const parsed = queueMessageSchema.safeParse(parseJson(record.body));
+      if (!parsed.success) {
+        // Nothing to deliver and nothing to retry: drop it, loudly.
+        logger.error("malformed queue message dropped", { messageId: record.messageId });
+        await deps.queue.remove(record.receiptHandle);
+        continue;
+      }
+      const ref = parsed.data;
+      // With a channel interval longer than an inline wait, the next message of this channel cannot be posted in this
+      // invocation without holding it: it goes back now, and its visibility delay runs while this one is posted.
+      let restHandedBack = false;
+      const hooks: DeliverHooks =
+        rest.length && deps.channelIntervalMs > DELIVERY.maxInlineWaitMs
+          ? {
+              beforePost: async () => {
+                await deps.queue.handBack(
+                  rest.map((r) => r.receiptHandle),
+                  visibilitySecondsFor(deps.channelIntervalMs),
+                );
+                restHandedBack = true;
+              },
+            }
+          : {};
+      let result: DeliverResult;
+      try {
+        result = await deps.deliver(ref, timeLeftMs, hooks);
+      } catch (err) {
+        // DynamoDB, KMS or a bug: logged with its stack and counted for the alarm. The message and the rest of its
+        // channel stay on the queue (the visibility timeout is their backoff).
+        logger.error("delivery record failed", {
+          notification_id: ref.notification_id,
+          workspace_id: ref.workspace_id,
+          error: err as Error,
+        });
+        emit(METRICS.deliveryRecordErrors);
+        failures.push(record.messageId, ...rest.map((r) => r.messageId));
+        return;
+      }
+      report(ref.notification_id, result, Number(record.attributes.SentTimestamp));
+      if (result.status === "requeue") {
+        const later = [record, ...rest];
+        await deps.queue.handBack(
+          later.map((r) => r.receiptHandle),
+          visibilitySecondsFor(result.delayMs),
+        );
+        failures.push(...later.map((r) => r.messageId));
+        return;
+      }
+      await deps.queue.remove(record.receiptHandle);
+      if (restHandedBack) {
+        failures.push(...rest.map((r) => r.messageId));
+        return;
+      }
+    }
+  }
+
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const failures: string[] = [];
+    await Promise.all(byGroup(event.Records).map((group) => processGroup(group, context, failures)));
+    return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
