@@ -1,0 +1,241 @@
+/**
+ * Throughput and isolation of the delivery path through the local stack (API → DynamoDB Local → stream pump →
+ * fauxqs FIFO → the poller at the local delivery concurrency → delivery handler → fake Slack). Each scenario runs in
+ * its own process (one local stack per process), on emulators the caller started:
+ *   - `burst`:   20 channels, a burst of 8 events each, SLACK_CHANNEL_INTERVAL_MS=1000: achieved / allowed rate per
+ *                channel (allowed: one post per interval), and the smallest gap between two posts to one channel.
+ *   - `hanging`: 5 channels, one of which Slack never answers; events at a gentle rate: accept-to-Slack latency of
+ *                the other four.
+ *   - `gentle`:  one channel, an event every 1.2 s: accept-to-Slack latency.
+ */
+import { spawn } from "node:child_process";
+import { type LocalAwsCredentials, newLocalCredentials } from "../local/data-dir";
+import { freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
+import { DELIVERY } from "../functions/core/operational";
+import { startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
+
+export type Scenario = "burst" | "hanging" | "gentle";
+interface Emulators {
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  credentials: LocalAwsCredentials;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function withStack<T>(
+  emulators: Emulators,
+  channels: string[],
+  fn: (ctx: {
+    post(channel: number, id: string): Promise<number>;
+    slack: Awaited<ReturnType<typeof startStackWithFakeSlack>>["slack"];
+  }) => Promise<T>,
+): Promise<T> {
+  const { stack, slack } = await startStackWithFakeSlack({
+    ...emulators,
+    name: "bench-tp",
+    channelIntervalMs: 1000,
+    env: { SLACK_TIMEOUT_MS: "10000" },
+  });
+  const call = async (method: string, path: string, token: string, body: unknown) => {
+    const res = await fetch(`${stack.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return (await res.json()) as Record<string, unknown>;
+  };
+  try {
+    const ws = await call("POST", "/v1/workspaces", stack.adminToken, { name: "bench" });
+    const base = `/v1/workspaces/${ws.workspace_id}`;
+    const token = ws.token as string;
+    await call("PUT", `${base}/integrations/slack`, token, {
+      bot_token: "xoxb-bench-1",
+      channels: channels.map((name, i) => ({
+        name,
+        conditions: [{ key: "shard", operator: "In", values: [String(i)] }],
+      })),
+    });
+    const post = async (channel: number, id: string) => {
+      const res = await call("POST", `${base}/events`, token, {
+        event_id: id,
+        type: "execution_started",
+        cluster: { name: id },
+        labels: { shard: String(channel) },
+        data: { execution_id: id, current_version: "1.29", target_version: "1.30" },
+      });
+      if ((res.notifications as unknown[] | undefined)?.length !== 1)
+        throw new Error(`not accepted: ${JSON.stringify(res)}`);
+      return Date.now();
+    };
+    return await fn({ post, slack });
+  } finally {
+    await stack.stop();
+    await slack.stop();
+  }
+}
+
+/** When each event reached Slack, by the event id in its text (the cluster name). */
+const arrivals = (slack: { requests: { at: number; body: Record<string, unknown> }[] }) => {
+  const at = new Map<string, number>();
+  for (const r of slack.requests) {
+    const id = /tp-[\w-]+/.exec(String(r.body.text))?.[0];
+    if (id && !at.has(id)) at.set(id, r.at);
+  }
+  return at;
+};
+
+async function waitFor(check: () => boolean, timeoutMs: number) {
+  const until = Date.now() + timeoutMs;
+  while (!check() && Date.now() < until) await sleep(50);
+  if (!check()) throw new Error("timed out waiting for deliveries");
+}
+
+async function burst(emulators: Emulators) {
+  const CHANNELS = 20;
+  const PER_CHANNEL = 8;
+  const names = Array.from({ length: CHANNELS }, (_, i) => `#tp-${i}`);
+  return withStack(emulators, names, async ({ post, slack }) => {
+    await Promise.all(
+      names
+        .flatMap((_, c) => Array.from({ length: PER_CHANNEL }, (_, k) => () => post(c, `tp-${c}-${k}`)))
+        .map((f) => f()),
+    );
+    await waitFor(() => slack.requests.length >= CHANNELS * PER_CHANNEL, 120_000);
+    const perChannel = names.map((name) => {
+      const times = slack
+        .posts(name)
+        .map((r) => r.at)
+        .sort((a, b) => a - b);
+      const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
+      const span = (times[times.length - 1] as number) - (times[0] as number);
+      return { ratio: ((times.length - 1) * 1000) / span, minGap: Math.min(...gaps) };
+    });
+    const ratios = perChannel.map((c) => c.ratio);
+    return {
+      scenario: "burst",
+      concurrency: DELIVERY.localConcurrency,
+      channels: CHANNELS,
+      perChannel: PER_CHANNEL,
+      ratioMin: Math.min(...ratios),
+      ratioMedian: pct(ratios, 50),
+      minGapMs: Math.min(...perChannel.map((c) => c.minGap)),
+    };
+  });
+}
+
+async function hanging(emulators: Emulators) {
+  const names = ["#tp-hang", "#tp-ok-1", "#tp-ok-2", "#tp-ok-3", "#tp-ok-4"];
+  return withStack(emulators, names, async ({ post, slack }) => {
+    slack.hanging.add("#tp-hang");
+    const accepted = new Map<string, number>();
+    for (let round = 0; round < 12; round++) {
+      await Promise.all(
+        names.map(async (_, c) => {
+          const id = `tp-${c}-${round}`;
+          accepted.set(id, await post(c, id));
+        }),
+      );
+      await sleep(1500);
+    }
+    const healthy = [...accepted.keys()].filter((id) => !id.startsWith("tp-0-"));
+    const at = arrivals(slack);
+    await waitFor(() => healthy.every((id) => at.has(id) || arrivals(slack).has(id)), 60_000);
+    const final = arrivals(slack);
+    const latencies = healthy.map((id) => (final.get(id) as number) - (accepted.get(id) as number));
+    return {
+      scenario: "hanging",
+      healthyPosts: latencies.length,
+      p50: pct(latencies, 50),
+      p99: pct(latencies, 99),
+      max: Math.max(...latencies),
+    };
+  });
+}
+
+async function gentle(emulators: Emulators) {
+  return withStack(emulators, ["#tp-gentle"], async ({ post, slack }) => {
+    const accepted = new Map<string, number>();
+    for (let i = 0; i < 20; i++) {
+      const id = `tp-0-${i}`;
+      accepted.set(id, await post(0, id));
+      await sleep(1200);
+    }
+    await waitFor(() => arrivals(slack).size >= 20, 30_000);
+    const at = arrivals(slack);
+    const latencies = [...accepted].map(([id, t]) => (at.get(id) as number) - t);
+    return { scenario: "gentle", events: latencies.length, p50: pct(latencies, 50), p99: pct(latencies, 99) };
+  });
+}
+
+const SCENARIOS = { burst, hanging, gentle };
+
+/** Runs one scenario in a child process and returns what it measured. */
+export function runScenario(scenario: Scenario, emulators: Emulators): Promise<Record<string, number | string>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "bench/throughput.ts", scenario, JSON.stringify(emulators)],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1" },
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once("exit", (code) => {
+      const line = out.split("\n").find((l) => l.startsWith("RESULT "));
+      if (code !== 0 || !line) reject(new Error(`scenario ${scenario} failed (exit ${code})`));
+      else resolve(JSON.parse(line.slice(7)));
+    });
+  });
+}
+
+/** Every scenario on emulators of its own (`npx tsx bench/throughput.ts`); npm run bench runs them too. */
+export async function runAll(emulators?: Emulators) {
+  if (emulators) {
+    const results = [];
+    for (const s of Object.keys(SCENARIOS) as Scenario[]) results.push(await runScenario(s, emulators));
+    return results;
+  }
+  const credentials = newLocalCredentials();
+  const dynamodb = await startDynamoDbLocal({ port: await freePort(), credentials });
+  const sqs = await startSqsEmulator({ port: 0 });
+  try {
+    return await runAll({ dynamodbEndpoint: dynamodb.endpoint, sqsEndpoint: sqs.endpoint, credentials });
+  } finally {
+    await sqs.stop();
+    await dynamodb.stop();
+  }
+}
+
+if (process.argv[1]?.endsWith("throughput.ts") && process.argv[2] === undefined) {
+  runAll().then(
+    (results) => {
+      for (const r of results) console.log(JSON.stringify(r));
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+} else if (process.argv[1]?.endsWith("throughput.ts")) {
+  const [scenario, emulators] = [process.argv[2] as Scenario, JSON.parse(process.argv[3] ?? "{}") as Emulators];
+  SCENARIOS[scenario](emulators).then(
+    (result) => {
+      console.log(`RESULT ${JSON.stringify(result)}`);
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,107 @@
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { describe, expect, it } from "vitest";
+import type { DeliverHooks, DeliverResult } from "../../functions/core/delivery";
+import type { DeliveryRef } from "../../functions/core/ports";
+import { type DeliveryQueue, makeProcessBatch, visibilitySecondsFor } from "../../functions/delivery/process-batch";
+
+const record = (id: string, group: string, body?: string): SQSRecord =>
+  ({
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body: body ?? JSON.stringify({ workspace_id: "ws_1", notification_id: id, event_id: "e", channel: group }),
+    attributes: { MessageGroupId: group, SentTimestamp: "0" },
+  }) as unknown as SQSRecord;
+const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
+
+/** Records what the batch does to the queue, in order, with a timestamp. */
+class RecordingQueue implements DeliveryQueue {
+  log: string[] = [];
+  async remove(receiptHandle: string) {
+    this.log.push(`remove ${receiptHandle}`);
+  }
+  async handBack(receiptHandles: string[], seconds: number) {
+    this.log.push(`handBack ${receiptHandles.join(",")} ${seconds}s`);
+  }
+}
+
+function setup(answers: Record<string, DeliverResult | Error | (() => Promise<DeliverResult>)>, intervalMs = 1000) {
+  const queue = new RecordingQueue();
+  const calls: string[] = [];
+  const process = makeProcessBatch({
+    queue,
+    channelIntervalMs: intervalMs,
+    deliver: async (ref: DeliveryRef, _left: () => number, hooks: DeliverHooks = {}) => {
+      calls.push(ref.notification_id);
+      const answer = answers[ref.notification_id] ?? { status: "delivered", attempts: 1 };
+      if (answer instanceof Error) throw answer;
+      await hooks.beforePost?.();
+      return typeof answer === "function" ? answer() : answer;
+    },
+  });
+  const run = (...records: SQSRecord[]) => process({ Records: records } as SQSEvent, context);
+  return { queue, calls, run };
+}
+
+const failures = (r: { batchItemFailures: { itemIdentifier: string }[] }) =>
+  r.batchItemFailures.map((f) => f.itemIdentifier).sort();
+
+describe("a delivery batch", () => {
+  it("posts the first message of each channel; the channel's later ones go back before it posts, for the interval", async () => {
+    const { queue, calls, run } = setup({});
+    const result = await run(record("a1", "A"), record("b1", "B"), record("a2", "A"), record("a3", "A"));
+    expect(calls.sort()).toEqual(["a1", "b1"]);
+    expect(queue.log).toContain("handBack rh-a2,rh-a3 1s");
+    expect(queue.log.indexOf("handBack rh-a2,rh-a3 1s")).toBeLessThan(queue.log.indexOf("remove rh-a1"));
+    expect(queue.log).toContain("remove rh-b1");
+    expect(failures(result)).toEqual(["a2", "a3"]);
+  });
+
+  it("with no interval to keep, a channel's messages are all delivered in order in one invocation", async () => {
+    const { queue, calls, run } = setup({}, 0);
+    const result = await run(record("a1", "A"), record("a2", "A"), record("a3", "A"));
+    expect(calls).toEqual(["a1", "a2", "a3"]);
+    expect(queue.log).toEqual(["remove rh-a1", "remove rh-a2", "remove rh-a3"]);
+    expect(failures(result)).toEqual([]);
+  });
+
+  it("a message that must wait goes back with the rest of its channel, for its delay; other channels go on", async () => {
+    const { queue, run } = setup(
+      { a1: { status: "requeue", delayMs: 2000, reason: "retry_wait", error: "http_503" } },
+      0,
+    );
+    const result = await run(record("a1", "A"), record("a2", "A"), record("b1", "B"));
+    expect(queue.log).toContain("handBack rh-a1,rh-a2 2s");
+    expect(queue.log).toContain("remove rh-b1");
+    expect(failures(result)).toEqual(["a1", "a2"]);
+  });
+
+  it("one channel's slow post does not keep another channel's finished message on the queue", async () => {
+    let release = () => {};
+    const slow = new Promise<DeliverResult>(
+      (resolve) => (release = () => resolve({ status: "delivered", attempts: 1 })),
+    );
+    const { queue, run } = setup({ a1: () => slow });
+    const done = run(record("a1", "A"), record("b1", "B"));
+    await new Promise((r) => setTimeout(r, 10));
+    // B's message is deleted while A's post is still open, so B's channel can take its next message.
+    expect(queue.log).toContain("remove rh-b1");
+    expect(queue.log).not.toContain("remove rh-a1");
+    release();
+    expect(failures(await done)).toEqual([]);
+  });
+
+  it("an exception keeps the message and its channel's later ones on the queue; a malformed one is dropped", async () => {
+    const { queue, run } = setup({ a1: new Error("DynamoDB is down") }, 0);
+    const result = await run(record("a1", "A"), record("a2", "A"), record("x", "X", "not json"));
+    expect(failures(result)).toEqual(["a1", "a2"]);
+    expect(queue.log).toEqual(["remove rh-x"]);
+  });
+
+  it("turns a delay into whole seconds of visibility, leaving at most an inline wait to sleep", () => {
+    expect(visibilitySecondsFor(0)).toBe(0);
+    expect(visibilitySecondsFor(1000)).toBe(1);
+    expect(visibilitySecondsFor(1200)).toBe(1);
+    expect(visibilitySecondsFor(1300)).toBe(2);
+    expect(visibilitySecondsFor(60_000_000)).toBe(43_200);
+  });
+});
