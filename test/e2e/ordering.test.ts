@@ -37,3 +37,34 @@ it("keeps per-channel order and SLACK_CHANNEL_INTERVAL_MS between posts, while o
     expect((all[i]?.at as number) - (all[i - 1]?.at as number)).toBeGreaterThanOrEqual(INTERVAL_MS - 15);
   }
 });
+
+it("one hanging channel does not hold up another channel's posts beyond that channel's own pacing", async () => {
+  const w = await t.workspace("isolation");
+  await w.connect({
+    bot_token: "xoxb-order-2",
+    channels: [
+      { name: "#hangs", conditions: [{ key: "lane", operator: "In", values: ["hang"] }] },
+      { name: "#flows", conditions: [{ key: "lane", operator: "In", values: ["flow"] }] },
+    ],
+  });
+  t.slack.hanging.add("#hangs");
+  const event = (lane: string, i: number) => ({
+    ...startedEvent(),
+    event_id: `iso-${lane}-${i}`,
+    labels: { lane },
+    data: { execution_id: `iso-${lane}-${i}`, current_version: "1", target_version: "2" },
+  });
+  const stuck = (await w.post(event("hang", 0))).body.notifications[0]?.id as string;
+  const latencies: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const accepted = Date.now();
+    const id = (await w.post(event("flow", i))).body.notifications[0]?.id as string;
+    expect((await w.settled(id, 10_000)).status).toBe("delivered");
+    latencies.push(Date.now() - accepted);
+  }
+  // Each within a post or two of its own channel's interval, while the other channel's post is still hanging.
+  for (const ms of latencies) expect(ms).toBeLessThan(INTERVAL_MS + 1500);
+  expect((await w.notification(stuck)).body.status).toBe("pending");
+  t.slack.hanging.delete("#hangs");
+  expect(["delivered", "failed"]).toContain((await w.settled(stuck, 30_000)).status);
+});
