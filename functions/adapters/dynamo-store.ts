@@ -97,7 +97,7 @@ export function decodeCursor(cursor: string): string {
     const sk = (parsed as { sk?: unknown }).sk;
     if (typeof sk === "string" && sk.startsWith(NOTIF_PREFIX) && sk.length < 200) return sk;
   } catch {
-    // fall through to the 400 below
+    // fall through to invalid_cursor below
   }
   throw invalid("invalid_cursor", "cursor is not one this API returned.");
 }

@@ -51,7 +51,7 @@ export function newSortableId(prefix: string, now = Date.now()): string {
 
 export const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString("base64url")}`;
 
-/** What an id in a path can look like; anything else cannot name a resource (404, and no lookup is made). */
+/** What an id can look like; anything else cannot name a resource (not_found, and no lookup is made). */
 export const ID_PATTERNS = {
   workspace: /^ws_[A-Za-z0-9_-]{16}$/,
   token: /^tok_[A-Za-z0-9_-]{1,40}$/,

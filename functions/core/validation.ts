@@ -1,7 +1,7 @@
 import type * as z from "zod";
 import { invalid } from "./errors";
 
-/** Parses `input` with `schema`, or throws a 400 `validation_error` listing every problem with its JSON path. */
+/** Parses `input` with `schema`, or throws a `validation_error` listing every problem with its JSON path. */
 export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, what = "request body"): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
@@ -41,8 +41,8 @@ const pathOf = (v: Visit): string => {
 
 /**
  * What makes a parsed JSON body unacceptable, or undefined: nesting deeper than `MAX_JSON_DEPTH`, or a string (a key
- * included) with an unpaired UTF-16 surrogate. The HTTP edge asks this once, right after JSON.parse, and answers
- * 400 validation_error, so nothing behind it sees such input. The walk is iterative: a body can nest about 32,000
+ * included) with an unpaired UTF-16 surrogate. The HTTP edge asks this once, right after JSON.parse, and refuses it
+; * as validation_error, so nothing behind it sees such input. The walk is iterative: a body can nest about 32,000
  * levels within 64 KiB, and it must not be able to exhaust the stack here.
  */
 export function jsonBodyProblem(value: unknown): { path: string; message: string } | undefined {
