@@ -56,7 +56,9 @@ async function main() {
   const store = new DynamoStore(client, table);
   const variants = {
     [`budget ${LIST_BUDGET.items} records`]: store,
-    unbounded: new DynamoStore(client, table, 30, { items: Number.POSITIVE_INFINITY, pages: Number.POSITIVE_INFINITY }),
+    unbounded: new DynamoStore(client, table, {
+      listBudget: { items: Number.POSITIVE_INFINITY, pages: Number.POSITIVE_INFINITY },
+    }),
   };
   type Stats = { unfiltered: number[]; perRequest: number[]; walks: number[]; requests: number; found: number };
   console.log(

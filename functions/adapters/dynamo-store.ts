@@ -17,7 +17,6 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { deliveryGroup } from "../core/delivery";
 import { invalid } from "../core/errors";
-import { logger } from "./observability";
 import type {
   DeliveryInputs,
   DeliveryRef,
@@ -52,6 +51,14 @@ const NOTIF_PREFIX = "NOTIF#";
 /** Admin tokens are listed under this owner instead of a workspace (no workspace id can take this form). */
 export const ADMIN_TOKEN_OWNER = "__admin__";
 
+export interface StoreOptions {
+  /** Events and notifications expire (TTL) after this many days. */
+  retentionDays?: number;
+  listBudget?: ListBudget;
+  /** Where the store reports what it refused (the functions pass their logger; the store itself logs nothing). */
+  warn?: (message: string, fields: Record<string, unknown>) => void;
+}
+
 /** The most one notification-log request reads: records (before filters) and DynamoDB pages. */
 export interface ListBudget {
   items: number;
@@ -69,10 +76,14 @@ const strip = <T extends Record<string, unknown>>(item: Record<string, unknown> 
  * The API only ever writes an item under its own workspace's key: one that says otherwise was copied or forged, and
  * is nobody's integration. Ids only in the log line: they are not secrets, the credential is never read.
  */
-function integrationOf(item: Record<string, unknown> | undefined, workspaceId: string): IntegrationRecord | undefined {
+function integrationOf(
+  item: Record<string, unknown> | undefined,
+  workspaceId: string,
+  warn: NonNullable<StoreOptions["warn"]>,
+): IntegrationRecord | undefined {
   const record = strip<IntegrationRecord & Record<string, unknown>>(item);
   if (record && record.workspace_id !== workspaceId) {
-    logger.warn("integration item refused: its workspace_id is not the workspace of its key", {
+    warn("integration item refused: its workspace_id is not the workspace of its key", {
       key_workspace_id: workspaceId,
       item_workspace_id: String(record.workspace_id).slice(0, 100),
     });
@@ -108,13 +119,19 @@ export class DynamoStore
 {
   private readonly doc: DynamoDBDocumentClient;
 
+  private readonly retentionDays: number;
+  private readonly listBudget: ListBudget;
+  private readonly warn: StoreOptions["warn"];
+
   constructor(
     client: DynamoDBClient,
     private readonly table: string,
-    private readonly retentionDays = 30,
-    private readonly listBudget: ListBudget = LIST_BUDGET,
+    opts: StoreOptions = {},
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.retentionDays = opts.retentionDays ?? 30;
+    this.listBudget = opts.listBudget ?? LIST_BUDGET;
+    this.warn = opts.warn ?? (() => {});
   }
 
   private expiry(fromIso: string) {
@@ -212,7 +229,7 @@ export class DynamoStore
     const out = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: K.integration(workspaceId), ConsistentRead: true }),
     );
-    return integrationOf(out.Item, workspaceId);
+    return integrationOf(out.Item, workspaceId, this.warn ?? (() => {}));
   }
 
   async putIntegration(r: IntegrationRecord): Promise<void> {
@@ -396,7 +413,11 @@ export class DynamoStore
       notification: strip<NotificationRecord & Record<string, unknown>>(
         items.get(K.notification(ref.workspace_id, ref.notification_id).sk),
       ),
-      integration: integrationOf(items.get(K.integration(ref.workspace_id).sk), ref.workspace_id),
+      integration: integrationOf(
+        items.get(K.integration(ref.workspace_id).sk),
+        ref.workspace_id,
+        this.warn ?? (() => {}),
+      ),
       event: strip<EventRecord & Record<string, unknown>>(items.get(K.event(ref.workspace_id, eventId).sk)),
       lastPostAt: typeof at === "number" ? at : undefined,
     };

@@ -7,6 +7,7 @@ import { DynamoStore } from "./dynamo-store";
 import { EnvelopeCipher } from "./envelope-cipher";
 import { KmsKeyProvider } from "./kms-key-provider";
 import { LocalKeyProvider } from "./local-key-provider";
+import { logger } from "./observability";
 import { HttpSlackSender } from "./slack-sender";
 
 /** Adapter factories; each function builds only what it uses, once per container. */
@@ -14,7 +15,7 @@ export const storeFrom = (config: Config) =>
   new DynamoStore(
     new DynamoDBClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
     config.TABLE_NAME,
-    config.NOTIFICATION_RETENTION_DAYS,
+    { retentionDays: config.NOTIFICATION_RETENTION_DAYS, warn: (message, fields) => logger.warn(message, fields) },
   );
 
 export const sqsFrom = (config: Config) => new SQSClient(config.SQS_ENDPOINT ? { endpoint: config.SQS_ENDPOINT } : {});

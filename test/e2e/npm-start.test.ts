@@ -248,6 +248,8 @@ describe("npm start on this machine", () => {
     // The delivery handler logs each message it handles (at INFO, with its id), after recording it.
     await restarted.waitFor(new RegExp(third));
     printedAfterRestart = [...restarted.lines];
+    // The functions read their settings when npm start has set them: locally no metrics are printed (EMF lines).
+    expect(printedAfterRestart.filter((l) => l.includes('"_aws"'))).toEqual([]);
     expect(postsFor("cluster-sigterm")).toHaveLength(1);
     expect(postsFor("cluster-sigint")).toHaveLength(1);
     expect(await settled(second)).toMatchObject({ status: "delivered", attempts: 1 });

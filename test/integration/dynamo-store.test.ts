@@ -7,7 +7,6 @@ import { beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { DynamoStore } from "../../functions/adapters/dynamo-store";
 import { EnvelopeCipher } from "../../functions/adapters/envelope-cipher";
 import { LocalKeyProvider } from "../../functions/adapters/local-key-provider";
-import { logger } from "../../functions/adapters/observability";
 import { withCredential } from "../../functions/core/delivery";
 import { eventSchema } from "../../functions/core/events";
 import { newSortableId } from "../../functions/core/identity";
@@ -139,7 +138,7 @@ describe("DynamoStore on DynamoDB Local", () => {
     const client = new DynamoDBClient({ endpoint: inject("dynamodbEndpoint") });
     const table = `store-budget-${Date.now().toString(36)}`;
     await ensureTable(client, table);
-    const bounded = new DynamoStore(client, table, 30, { items: 4, pages: 2 });
+    const bounded = new DynamoStore(client, table, { listBudget: { items: 4, pages: 2 } });
     const ws = "ws_s6";
     const made: NotificationRecord[] = [];
     for (let i = 0; i < 25; i++) {
@@ -226,9 +225,10 @@ describe("DynamoStore on DynamoDB Local", () => {
     );
     // The attack: the whole item, as is, under the attacker's workspace key.
     await raw.send(new PutCommand({ TableName: table, Item: { ...Item, pk: "WS#ws_attacker" } }));
-    const warn = vi.spyOn(logger, "warn");
+    const warn = vi.fn();
+    const watched = new DynamoStore(new DynamoDBClient({ endpoint: inject("dynamodbEndpoint") }), table, { warn });
     try {
-      expect(await store.getIntegration("ws_attacker")).toBeUndefined();
+      expect(await watched.getIntegration("ws_attacker")).toBeUndefined();
       expect(warn).toHaveBeenCalledWith(expect.stringContaining("refused"), {
         key_workspace_id: "ws_attacker",
         item_workspace_id: "ws_victim",
