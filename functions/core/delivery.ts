@@ -198,6 +198,7 @@ export function makeDeliver(deps: DeliverDeps) {
 
     let tried = 0;
     let announced = false;
+    let postedAt = 0;
     const outcome = await withCredential(deps.cipher, n.workspace_id, integration, (secret) =>
       runAttempts({
         begin: async () => {
@@ -218,6 +219,8 @@ export function makeDeliver(deps: DeliverDeps) {
           }
           try {
             await deps.sender.post({ method: integration.method, secret, channel: n.channel }, message);
+            // The channel's pace counts from Slack's answer, not from the writes that follow it.
+            postedAt = deps.now();
           } catch (err) {
             // The outcome first, then the pace: the window in which a crash loses an outcome stays one write wide.
             await deps.store.recordOutcome(n.workspace_id, n.id, attempt);
@@ -233,7 +236,7 @@ export function makeDeliver(deps: DeliverDeps) {
     if (outcome.status === "delivered") {
       // Nothing before this write: it is what makes a redelivery of this message a no-op.
       await deps.store.finish(n.workspace_id, n.id, { status: "delivered" });
-      await deps.store.recordPost(n.workspace_id, n.channel, deps.now());
+      await deps.store.recordPost(n.workspace_id, n.channel, postedAt);
       return outcome;
     }
     if (outcome.status === "failed") {

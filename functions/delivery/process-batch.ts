@@ -84,6 +84,9 @@ function byGroup(records: SQSRecord[]): SQSRecord[][] {
  * deleted at once, which frees its channel for the next one while other channels of the batch are still busy.
  */
 export function makeProcessBatch(deps: BatchDeps) {
+  /** Whether posts to one channel must be spaced by more than a wait this function sleeps. */
+  const paced = deps.channelIntervalMs > DELIVERY.maxInlineWaitMs;
+
   async function processGroup(records: SQSRecord[], context: Context, failures: string[]) {
     const timeLeftMs = () => context.getRemainingTimeInMillis() - DELIVERY.safetyMarginMs;
     for (const [i, record] of records.entries()) {
@@ -100,7 +103,7 @@ export function makeProcessBatch(deps: BatchDeps) {
       // invocation without holding it: it goes back now, and its visibility delay runs while this one is posted.
       let restHandedBack = false;
       const hooks: DeliverHooks =
-        rest.length && deps.channelIntervalMs > DELIVERY.maxInlineWaitMs
+        rest.length && paced
           ? {
               beforePost: async () => {
                 await deps.queue.handBack(
@@ -134,6 +137,14 @@ export function makeProcessBatch(deps: BatchDeps) {
           visibilitySecondsFor(result.delayMs),
         );
         failures.push(...later.map((r) => r.messageId));
+        return;
+      }
+      if (result.status === "delivered" && paced) {
+        // Kept on the queue for the channel's interval instead of deleted: FIFO holds the channel's next message back
+        // until then, so that one comes when it may be posted, not early only to be handed back. When it comes
+        // again, this one is skipped (already delivered) and deleted.
+        await deps.queue.handBack([record.receiptHandle], visibilitySecondsFor(deps.channelIntervalMs));
+        failures.push(record.messageId, ...(restHandedBack ? rest.map((r) => r.messageId) : []));
         return;
       }
       await deps.queue.remove(record.receiptHandle);
