@@ -54,10 +54,11 @@ export const DELIVERY = {
 
 /**
  * Receives one message may need in the worst case before its notification is finished: each of its attempts may be
- * handed back once for pacing and once for its backoff; and while it waits behind the (batch size - 1) earlier
- * messages of its channel that can share its batch, it is handed back with them once for each of their attempts.
+ * handed back once for pacing, once for its backoff and once after its post (held for the channel's interval); and
+ * while it waits behind the (batch size - 1) earlier messages of its channel that can share its batch, it is handed
+ * back with them once for each of their attempts.
  */
-export const receivesNeeded = () => 2 * MAX_ATTEMPTS + MAX_ATTEMPTS * (DELIVERY.batchSize - 1);
+export const receivesNeeded = () => 3 * MAX_ATTEMPTS + MAX_ATTEMPTS * (DELIVERY.batchSize - 1);
 
 /** One post to Slack may take this long before it counts as a (retryable) timeout. */
 export const SLACK_TIMEOUT_MS_DEFAULT = 10_000;
