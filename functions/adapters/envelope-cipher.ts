@@ -1,12 +1,16 @@
 import { randomBytes } from "node:crypto";
+import { CredentialUnreadableError } from "../core/errors";
 import type { CredentialBinding, CredentialCipher, KeyProvider, SealedCredential } from "../core/ports";
 import { GCM_IV_BYTES, GCM_TAG_BYTES, gcmOpen, gcmSeal } from "./gcm";
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** A sealed credential this cipher cannot read: wrong version or field sizes. Names the field, never its value. */
-export class SealedCredentialError extends Error {
-  override readonly name = "SealedCredentialError";
+/**
+ * A sealed credential this cipher cannot read: wrong version or field sizes, or it does not authenticate under the
+ * binding it is opened with. Names the field, never its value.
+ */
+export class SealedCredentialError extends CredentialUnreadableError {
+  override readonly name: string = "SealedCredentialError";
 }
 
 /** Decodes one base64 field strictly (Buffer.from silently skips junk), optionally of an exact length. */
@@ -67,6 +71,8 @@ export class EnvelopeCipher implements CredentialCipher {
     const key = await this.keys.decryptDataKey(wrapped, { workspace_id: binding.workspace_id });
     try {
       return gcmOpen(key, iv, aad, tag, ciphertext);
+    } catch {
+      throw new SealedCredentialError("the credential does not authenticate under this workspace and connection");
     } finally {
       key.fill(0);
     }

@@ -1,5 +1,8 @@
-import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from "@aws-sdk/client-kms";
+import { DecryptCommand, type DecryptCommandOutput, GenerateDataKeyCommand, type KMSClient } from "@aws-sdk/client-kms";
+import { CredentialUnreadableError } from "../core/errors";
 import type { KeyProvider } from "../core/ports";
+
+const PERMANENT = new Set(["InvalidCiphertextException", "IncorrectKeyException"]);
 
 /** A view of the SDK's array, not a copy, so zeroing the key the cipher holds zeroes the only copy we hold. */
 const asKey = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -24,9 +27,16 @@ export class KmsKeyProvider implements KeyProvider {
   }
 
   async decryptDataKey(wrapped: Buffer, context: Record<string, string>) {
-    const out = await this.kms.send(
-      new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: wrapped, EncryptionContext: context }),
-    );
+    let out: DecryptCommandOutput;
+    try {
+      out = await this.kms.send(
+        new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: wrapped, EncryptionContext: context }),
+      );
+    } catch (err) {
+      // A blob KMS will never open (another context, damaged): permanent. Anything else (throttling, access) is not.
+      if (err instanceof Error && PERMANENT.has(err.name)) throw new CredentialUnreadableError(`KMS: ${err.name}`);
+      throw err;
+    }
     if (!out.Plaintext) throw new Error("KMS Decrypt returned no key");
     return asKey(out.Plaintext);
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { CredentialUnreadableError } from "../core/errors";
 import type { KeyProvider } from "../core/ports";
 import { GCM_IV_BYTES, GCM_TAG_BYTES, gcmOpen, gcmSeal } from "./gcm";
 
@@ -42,9 +43,15 @@ export class LocalKeyProvider implements KeyProvider {
 
   async decryptDataKey(wrapped: Buffer, context: Record<string, string>) {
     // A shorter blob would otherwise be read as a truncated tag.
-    if (wrapped.length !== WRAPPED_BYTES) throw new Error(`a wrapped data key is ${WRAPPED_BYTES} bytes`);
+    if (wrapped.length !== WRAPPED_BYTES)
+      throw new CredentialUnreadableError(`a wrapped data key is ${WRAPPED_BYTES} bytes`);
     const iv = wrapped.subarray(0, GCM_IV_BYTES);
     const tag = wrapped.subarray(GCM_IV_BYTES, GCM_IV_BYTES + GCM_TAG_BYTES);
-    return gcmOpen(this.master, iv, contextAad(context), tag, wrapped.subarray(GCM_IV_BYTES + GCM_TAG_BYTES));
+    try {
+      return gcmOpen(this.master, iv, contextAad(context), tag, wrapped.subarray(GCM_IV_BYTES + GCM_TAG_BYTES));
+    } catch {
+      // What KMS answers InvalidCiphertextException to: another context, or a damaged blob.
+      throw new CredentialUnreadableError("the wrapped data key does not open under this encryption context");
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { renderEvent, renderTest, type SlackMessage } from "./block-kit";
-import { DeliveryError } from "./errors";
+import { CredentialUnreadableError, DeliveryError } from "./errors";
 import { newSortableId } from "./identity";
 import { DELIVERY, MAX_ATTEMPTS } from "./operational";
 import type {
@@ -17,7 +17,8 @@ import { retryDelayMs } from "./retry-policy";
 export const deliveryGroup = (workspaceId: string, channel: string) => `${workspaceId}#${channel}`;
 
 /** Our own reasons to end a notification without (another) post; recorded as its error code. */
-export type StopReason = "attempts_exhausted" | "not_connected" | "disabled" | "event_not_found";
+export type StopReason =
+  "attempts_exhausted" | "not_connected" | "disabled" | "event_not_found" | "credential_unreadable";
 /** Why a queued message was left alone: it is not (or no longer) pending. */
 export type SkipReason = "already_delivered" | "already_failed" | "unknown_notification" | "finished_elsewhere";
 /**
@@ -123,6 +124,16 @@ export function newNotification(
   return { ...fields, id, status: "pending", attempts: 0, created_at: at, updated_at: at, dispatch_id: id };
 }
 
+/** Runs the open-and-post step, turning an unreadable credential into its failure code. */
+async function openAndPost(step: () => Promise<AttemptOutcome>): Promise<AttemptOutcome | "credential_unreadable"> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof CredentialUnreadableError) return "credential_unreadable";
+    throw err;
+  }
+}
+
 /** What the delivery path may do around a post, from the batch that holds the message. */
 export interface DeliverHooks {
   /**
@@ -199,40 +210,44 @@ export function makeDeliver(deps: DeliverDeps) {
     let tried = 0;
     let announced = false;
     let postedAt = 0;
-    const outcome = await withCredential(deps.cipher, n.workspace_id, integration, (secret) =>
-      runAttempts({
-        begin: async () => {
-          // A disconnect while we waited to retry stops the retries: nothing more is sent.
-          if (tried++ > 0 && !(await stillConnected(n))) return { stop: "not_connected" };
-          const started = await deps.store.startAttempt(n.workspace_id, n.id, MAX_ATTEMPTS);
-          if (!started) return { stop: "attempts_exhausted" };
-          // An earlier attempt started but its outcome was never written (the process died between Slack's answer
-          // and the write): Slack may have that message already. Say so on the notification.
-          if (started.attempts - 1 > (started.outcomes ?? 0) && !started.uncertain)
-            await deps.store.markUncertain(n.workspace_id, n.id);
-          return started.attempts;
-        },
-        post: async (attempt) => {
-          if (!announced) {
-            announced = true;
-            await hooks.beforePost?.();
-          }
-          try {
-            await deps.sender.post({ method: integration.method, secret, channel: n.channel }, message);
-            // The channel's pace counts from Slack's answer, not from the writes that follow it.
-            postedAt = deps.now();
-          } catch (err) {
-            // The outcome first, then the pace: the window in which a crash loses an outcome stays one write wide.
-            await deps.store.recordOutcome(n.workspace_id, n.id, attempt);
-            await deps.store.recordPost(n.workspace_id, n.channel, deps.now());
-            throw err;
-          }
-        },
-        sleep: deps.sleep,
-        waitBudgetMs: inlineWaitMs,
-        roomForPost: () => timeLeftMs() >= deps.postTimeoutMs,
-      }),
+    // A credential that cannot be opened (tampered, corrupt, another binding) will never open: fail it now.
+    const outcome = await openAndPost(() =>
+      withCredential(deps.cipher, n.workspace_id, integration, (secret) =>
+        runAttempts({
+          begin: async () => {
+            // A disconnect while we waited to retry stops the retries: nothing more is sent.
+            if (tried++ > 0 && !(await stillConnected(n))) return { stop: "not_connected" };
+            const started = await deps.store.startAttempt(n.workspace_id, n.id, MAX_ATTEMPTS);
+            if (!started) return { stop: "attempts_exhausted" };
+            // An earlier attempt started but its outcome was never written (the process died between Slack's answer
+            // and the write): Slack may have that message already. Say so on the notification.
+            if (started.attempts - 1 > (started.outcomes ?? 0) && !started.uncertain)
+              await deps.store.markUncertain(n.workspace_id, n.id);
+            return started.attempts;
+          },
+          post: async (attempt) => {
+            if (!announced) {
+              announced = true;
+              await hooks.beforePost?.();
+            }
+            try {
+              await deps.sender.post({ method: integration.method, secret, channel: n.channel }, message);
+              // The channel's pace counts from Slack's answer, not from the writes that follow it.
+              postedAt = deps.now();
+            } catch (err) {
+              // The outcome first, then the pace: the window in which a crash loses an outcome stays one write wide.
+              await deps.store.recordOutcome(n.workspace_id, n.id, attempt);
+              await deps.store.recordPost(n.workspace_id, n.channel, deps.now());
+              throw err;
+            }
+          },
+          sleep: deps.sleep,
+          waitBudgetMs: inlineWaitMs,
+          roomForPost: () => timeLeftMs() >= deps.postTimeoutMs,
+        }),
+      ),
     );
+    if (outcome === "credential_unreadable") return fail(n, "credential_unreadable", n.attempts, false);
     if (outcome.status === "delivered") {
       // Nothing before this write: it is what makes a redelivery of this message a no-op.
       await deps.store.finish(n.workspace_id, n.id, { status: "delivered" });

@@ -60,3 +60,11 @@ export class DeliveryError extends Error {
     super(`Slack delivery failed: ${code}`);
   }
 }
+
+/**
+ * The stored credential cannot be opened: tampered, corrupt, or sealed for another workspace, method or connection.
+ * Permanent (the notification fails as credential_unreadable; reconnecting fixes it), unlike a KMS outage.
+ */
+export class CredentialUnreadableError extends Error {
+  override readonly name: string = "CredentialUnreadableError";
+}

@@ -248,16 +248,19 @@ describe("delivery handler on fauxqs + DynamoDB Local", () => {
   });
 
   it("makes failures visible: an exception logged at ERROR with its stack and counted, a permanent failure at WARN", async () => {
-    // A workspace whose stored credential cannot be opened: the record throws inside the batch.
+    // A workspace whose stored event cannot be rendered (a bug, as far as delivery can tell): the record throws.
     const broken = "ws_broken";
     const good = await store.getIntegration(WS);
-    await store.putIntegration({
-      ...(good as NonNullable<typeof good>),
-      workspace_id: broken,
-      credential: { ...(good as NonNullable<typeof good>).credential, tag: Buffer.alloc(16).toString("base64") },
-    });
+    await store.putIntegration({ ...(good as NonNullable<typeof good>), workspace_id: broken });
     const event = await store.getEvent(WS, "evt-h");
-    await store.acceptEvent({ ...(event as NonNullable<typeof event>), workspace_id: broken }, []);
+    await store.acceptEvent(
+      {
+        ...(event as NonNullable<typeof event>),
+        workspace_id: broken,
+        event: {} as NonNullable<typeof event>["event"],
+      },
+      [],
+    );
     const thrown = await enqueue("#a", broken);
     // A channel no earlier test holds in flight (FIFO keeps a group blocked while one of its messages is out).
     slack.script("#c", { status: 200, json: { ok: false, error: "channel_not_found" } });
@@ -290,5 +293,31 @@ describe("delivery handler on fauxqs + DynamoDB Local", () => {
     expect(await store.getNotification(broken, thrown)).toMatchObject({ status: "pending" });
     expect(JSON.stringify(logs)).not.toContain("xoxb-handler-1");
     counted.mockRestore();
+  });
+
+  it("a stored credential that cannot be opened fails its notification as credential_unreadable, posting nothing", async () => {
+    const tampered = "ws_tampered";
+    const good = await store.getIntegration(WS);
+    await store.putIntegration({
+      ...(good as NonNullable<typeof good>),
+      workspace_id: tampered,
+      credential: { ...(good as NonNullable<typeof good>).credential, tag: Buffer.alloc(16).toString("base64") },
+    });
+    const event = await store.getEvent(WS, "evt-h");
+    await store.acceptEvent({ ...(event as NonNullable<typeof event>), workspace_id: tampered }, []);
+    const id = await putPending(tampered, "#t");
+    const message: Message = {
+      MessageId: "m-tampered",
+      ReceiptHandle: "r-tampered",
+      Body: JSON.stringify({ workspace_id: tampered, notification_id: id }),
+      Attributes: { MessageGroupId: `${tampered}##t` },
+    };
+    const result = await handler(asEvent([message]), contextWith(10_000));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await store.getNotification(tampered, id)).toMatchObject({
+      status: "failed",
+      error: "credential_unreadable",
+    });
+    expect(slack.posts("#t")).toHaveLength(0);
   });
 });

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { type DomainError, DeliveryError } from "../../functions/core/errors";
+import { CredentialUnreadableError, type DomainError, DeliveryError } from "../../functions/core/errors";
 import { hashToken, SCOPES } from "../../functions/core/identity";
 import { API } from "../../functions/core/operational";
 import type {
@@ -185,6 +185,20 @@ describe("the test message", () => {
       });
     }
     expect(cipher.opened.every((b) => b.every((x) => x === 0))).toBe(true);
+  });
+
+  it("a credential that cannot be opened fails every channel as credential_unreadable, nothing sent", async () => {
+    await connect();
+    cipher.open = async () => {
+      throw new CredentialUnreadableError("tampered");
+    };
+    const sender = new ScriptedSender();
+    const results = await sendTestMessage(deps(sender), WS);
+    expect(results.map((r) => [r.channel, r.status, r.error])).toEqual([
+      ["#a", "failed", "credential_unreadable"],
+      ["#b", "failed", "credential_unreadable"],
+    ]);
+    expect(sender.posts).toHaveLength(0);
   });
 
   it("stops retrying when the wait budget is spent", async () => {

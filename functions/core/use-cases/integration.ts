@@ -1,6 +1,6 @@
-import { renderTest } from "../block-kit";
-import { newNotification, runAttempts, withCredential } from "../delivery";
-import { DomainError } from "../errors";
+import { renderTest, type SlackMessage } from "../block-kit";
+import { type AttemptOutcome, newNotification, runAttempts, withCredential } from "../delivery";
+import { CredentialUnreadableError, DomainError } from "../errors";
 import { newId } from "../identity";
 import { credentialHint, planIntegrationUpdate } from "../integration";
 import { API, MAX_ATTEMPTS } from "../operational";
@@ -84,7 +84,8 @@ export interface TestMessageDeps {
 export async function sendTestMessage(deps: TestMessageDeps, workspaceId: string): Promise<TestResult[]> {
   const integration = await deps.integrations.getIntegration(workspaceId);
   if (!integration) throw notConnected();
-  return withCredential(deps.cipher, workspaceId, integration, (secret) =>
+  /** Every channel at once; `post` is absent when the credential cannot be opened (each result says so). */
+  const testAll = (post?: (channel: string, message: SlackMessage) => Promise<void>) =>
     Promise.all(
       integration.channels.map(async ({ name: channel }): Promise<TestResult> => {
         const record = newNotification({
@@ -97,18 +98,17 @@ export async function sendTestMessage(deps: TestMessageDeps, workspaceId: string
         const message = renderTest({ workspaceId, channel, dashboardUrl: deps.dashboardUrl, at: record.created_at });
         let attempt = 0;
         let waited = 0;
-        const outcome = await runAttempts({
-          begin: async () => (attempt < MAX_ATTEMPTS ? ++attempt : { stop: "attempts_exhausted" }),
-          post: () =>
-            deps.sender.post({ method: integration.method, secret, channel }, message, {
-              timeoutMs: API.testPostTimeoutMs,
-            }),
-          sleep: async (ms) => {
-            waited += ms;
-            await deps.sleep(ms);
-          },
-          waitBudgetMs: () => API.testWaitBudgetMs - waited,
-        });
+        const outcome: AttemptOutcome = post
+          ? await runAttempts({
+              begin: async () => (attempt < MAX_ATTEMPTS ? ++attempt : { stop: "attempts_exhausted" }),
+              post: () => post(channel, message),
+              sleep: async (ms) => {
+                waited += ms;
+                await deps.sleep(ms);
+              },
+              waitBudgetMs: () => API.testWaitBudgetMs - waited,
+            })
+          : { status: "failed", error: "credential_unreadable", attempts: 0, exhausted: false };
         const now = new Date().toISOString();
         const error = outcome.status === "delivered" ? undefined : outcome.error;
         await deps.notifications.putNotification({
@@ -125,6 +125,17 @@ export async function sendTestMessage(deps: TestMessageDeps, workspaceId: string
           notification_id: record.id,
         };
       }),
-    ),
-  );
+    );
+  try {
+    return await withCredential(deps.cipher, workspaceId, integration, (secret) =>
+      testAll((channel, message) =>
+        deps.sender.post({ method: integration.method, secret, channel }, message, {
+          timeoutMs: API.testPostTimeoutMs,
+        }),
+      ),
+    );
+  } catch (err) {
+    if (err instanceof CredentialUnreadableError) return testAll();
+    throw err;
+  }
 }
