@@ -66,7 +66,7 @@ export class EnvelopeCipher implements CredentialCipher {
     // Version 1 (sealed before the binding covered method and connection) still opens, bound to the looked-up
     // workspace as it always was: refusing it would disconnect every workspace at deploy, while the attack that
     // matters (an item copied to another workspace) fails for it too, on the KMS context and on the store's check.
-    // The next PUT carrying a credential re-seals it as version 2.
+    // The next PUT re-seals it as version 2 (connectIntegration), with or without a new credential.
     const aad = sealed.v === 2 ? additionalData(binding) : Buffer.from(binding.workspace_id, "utf8");
     const key = await this.keys.decryptDataKey(wrapped, { workspace_id: binding.workspace_id });
     try {

@@ -36,7 +36,7 @@ class SpyCipher implements CredentialCipher {
   async seal(plaintext: Buffer, binding: CredentialBinding): Promise<SealedCredential> {
     this.sealed.push({ plain: plaintext.toString(), binding, buffer: plaintext });
     return {
-      v: 1,
+      v: 2,
       key_id: "k",
       wrapped_key: "",
       iv: "",
@@ -135,6 +135,22 @@ describe("connecting Slack", () => {
     const replaced = await connect({ webhook_url: "https://hooks.slack.com/services/T1/B1/x", channels: ["#a"] });
     expect(replaced.method).toBe("webhook");
     expect(replaced.credential).not.toEqual(first.credential);
+  });
+
+  it("an update without a credential re-seals one sealed in the old format, under the full binding", async () => {
+    const first = await connect();
+    // As stored before format 2: bound to the workspace only.
+    const stored = store.integrations.get(WS) as NonNullable<ReturnType<typeof store.integrations.get>>;
+    stored.credential = { ...stored.credential, v: 1 };
+    const sealedBefore = cipher.sealed.length;
+    const updated = await connect({ enabled: false });
+    expect(updated.credential.v).toBe(2);
+    expect(cipher.sealed).toHaveLength(sealedBefore + 1);
+    expect(cipher.sealed.at(-1)).toMatchObject({
+      plain: "xoxb-1-secret",
+      binding: { workspace_id: WS, method: "bot_token", connection_id: first.connection_id },
+    });
+    expect(cipher.opened.every((b) => b.every((x) => x === 0))).toBe(true);
   });
 
   it("reads and disconnects", async () => {

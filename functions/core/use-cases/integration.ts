@@ -34,6 +34,15 @@ export async function connectIntegration(
       plain.fill(0);
     }
     hint = credentialHint(plan.credential.secret);
+  } else if (stored && stored.credential.v === 1) {
+    // Sealed before the binding covered method and connection: re-sealed (format 2) on this update.
+    const binding = { workspace_id: workspaceId, method: stored.method, connection_id: connectionId };
+    const plain = await deps.cipher.open(stored.credential, binding);
+    try {
+      credential = await deps.cipher.seal(plain, binding);
+    } finally {
+      plain.fill(0);
+    }
   }
   if (!credential || hint === undefined) throw new Error("unreachable: planIntegrationUpdate requires a credential");
   const record: IntegrationRecord = {
