@@ -92,14 +92,27 @@ function integrationOf(
   return record;
 }
 
+/** The notifications an event made, as they were first written (newNotification at the event's time). */
+function notificationsOf(event: EventRecord): NotificationRecord[] {
+  return event.response.notifications.map((n) => ({
+    workspace_id: event.workspace_id,
+    id: n.id,
+    event_id: event.event_id,
+    type: event.event.type,
+    channel: n.channel,
+    status: "pending",
+    attempts: 0,
+    created_at: event.created_at,
+    updated_at: event.created_at,
+    connection_id: event.connection_id ?? "",
+    dispatch_id: n.id,
+  }));
+}
+
 const isConditionFailure = (err: unknown) =>
   err instanceof ConditionalCheckFailedException ||
   (err instanceof TransactionCanceledException &&
     (err.CancellationReasons ?? []).some((r) => r.Code === "ConditionalCheckFailed"));
-
-const isTransactionConflict = (err: unknown) =>
-  err instanceof TransactionCanceledException &&
-  (err.CancellationReasons ?? []).some((r) => r.Code === "TransactionConflict");
 
 export const encodeCursor = (sk: string) => Buffer.from(JSON.stringify({ sk }), "utf8").toString("base64url");
 export function decodeCursor(cursor: string): string {
@@ -247,8 +260,12 @@ export class DynamoStore
   }
 
   /**
-   * Stores an event and its notifications in one transaction: the commit point of the outbox. Returns the record
-   * already stored under this event_id instead when there is one.
+   * Stores an event and its notifications: the commit point of the outbox, without a transaction (which DynamoDB
+   * bills double). The event is written once, conditionally; it names its notifications (ids and channels in its
+   * response, the connection beside them), so they can be rebuilt exactly. Then each notification is written only if
+   * absent. A crash between the two leaves an event whose caller got no 202 and retries: the repeat finds the event,
+   * writes the notifications that are missing and answers with the first response. Returns the record already
+   * stored under this event_id when there is one.
    */
   async acceptEvent(
     event: EventRecord,
@@ -256,36 +273,45 @@ export class DynamoStore
   ): Promise<{ stored: true } | { stored: false; existing: EventRecord }> {
     try {
       await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  ...K.event(event.workspace_id, event.event_id),
-                  kind: "event",
-                  expires_at: this.expiry(event.created_at),
-                  ...event,
-                },
-                ConditionExpression: "attribute_not_exists(pk)",
-              },
-            },
-            ...notifications.map((n) => ({ Put: { TableName: this.table, Item: this.notificationItem(n) } })),
-          ],
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...K.event(event.workspace_id, event.event_id),
+            kind: "event",
+            expires_at: this.expiry(event.created_at),
+            ...event,
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
-      return { stored: true };
     } catch (err) {
-      // Two requests racing with one event_id: the loser sees a transaction conflict, then the winner's record.
-      if (!isConditionFailure(err) && !isTransactionConflict(err)) throw err;
-      for (let wait = 25; wait <= 400; wait *= 2) {
-        const existing = await this.getEvent(event.workspace_id, event.event_id);
-        if (existing) return { stored: false, existing };
-        if (isConditionFailure(err)) break;
-        await new Promise((r) => setTimeout(r, wait));
-      }
-      throw err;
+      if (!isConditionFailure(err)) throw err;
+      const existing = await this.getEvent(event.workspace_id, event.event_id);
+      if (!existing) throw err;
+      if (existing.payload_hash === event.payload_hash) await this.putMissingNotifications(notificationsOf(existing));
+      return { stored: false, existing };
     }
+    await this.putMissingNotifications(notifications);
+    return { stored: true };
+  }
+
+  /** Writes each notification that does not exist yet; one that does (even if already delivered) is left alone. */
+  private async putMissingNotifications(notifications: NotificationRecord[]) {
+    await Promise.all(
+      notifications.map(async (n) => {
+        try {
+          await this.doc.send(
+            new PutCommand({
+              TableName: this.table,
+              Item: this.notificationItem(n),
+              ConditionExpression: "attribute_not_exists(pk)",
+            }),
+          );
+        } catch (err) {
+          if (!isConditionFailure(err)) throw err;
+        }
+      }),
+    );
   }
 
   async getEvent(workspaceId: string, eventId: string): Promise<EventRecord | undefined> {

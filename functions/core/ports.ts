@@ -79,6 +79,8 @@ export interface EventRecord {
   payload_hash: string;
   event: UpgradeEvent;
   response: AcceptedEventResponse;
+  /** The connection its notifications were made for (with the response's ids, enough to rebuild them). */
+  connection_id?: string;
   created_at: string;
 }
 

@@ -63,6 +63,51 @@ describe("DynamoStore on DynamoDB Local", () => {
     expect(list.items.map((i) => i.id)).toEqual([n.id]);
   });
 
+  it("an event stored without its notifications (a crash between the writes) gets them on the caller's retry", async () => {
+    const event = eventSchema.parse(startedEvent());
+    const at = now();
+    const ids = [newSortableId("ntf"), newSortableId("ntf")];
+    const record = {
+      workspace_id: "ws_repair",
+      event_id: event.event_id,
+      payload_hash: "h-repair",
+      event,
+      response: {
+        event_id: event.event_id,
+        notifications: ids.map((id, i) => ({ id, channel: `#c${i}`, status: "pending" as const })),
+      },
+      connection_id: "conn_r",
+      created_at: at,
+    };
+    // The crash: the event's write landed, its notifications' did not.
+    await raw.send(
+      new PutCommand({
+        TableName: table,
+        Item: { pk: "WS#ws_repair", sk: `EVENT#${event.event_id}`, kind: "event", ...record },
+      }),
+    );
+    expect(await store.getNotification("ws_repair", ids[0] as string)).toBeUndefined();
+    // The caller, who got no 202, posts the same event again: the first response, and the notifications exist now.
+    const retried = await store.acceptEvent({ ...record, created_at: now() }, []);
+    expect(retried).toMatchObject({ stored: false, existing: { response: record.response } });
+    for (const [i, id] of ids.entries()) {
+      expect(await store.getNotification("ws_repair", id)).toMatchObject({
+        id,
+        channel: `#c${i}`,
+        status: "pending",
+        attempts: 0,
+        connection_id: "conn_r",
+        created_at: at,
+        dispatch_id: id,
+      });
+    }
+    // A repeat never resets a notification that has moved on.
+    await store.startAttempt("ws_repair", ids[0] as string, 3);
+    await store.finish("ws_repair", ids[0] as string, { status: "delivered" });
+    await store.acceptEvent({ ...record, created_at: now() }, []);
+    expect(await store.getNotification("ws_repair", ids[0] as string)).toMatchObject({ status: "delivered" });
+  });
+
   it("counts attempts only while pending and below the limit; finishes once", async () => {
     const n = notification("ws_s2");
     await store.putNotification(n);
