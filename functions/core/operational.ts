@@ -54,6 +54,17 @@ export const receivesNeeded = () =>
   // (batch size - 1) earlier messages of its group that can share its batch.
   MAX_ATTEMPTS + (MAX_ATTEMPTS - 1) * (DELIVERY.batchSize - 1);
 
+/**
+ * The delivery function's data-key cache, the AWS Encryption SDK's caching pattern: an unwrapped data key is kept at
+ * most this long and for this many opens, then zeroed. The age bounds how long a revoked KMS grant or a disabled key
+ * still lets a warm container deliver; the capacity bounds memory (one 32-byte key per credential seen), not exposure.
+ */
+export const DATA_KEY_CACHE = {
+  maxAgeMs: 5 * 60 * 1000,
+  maxUses: 1000,
+  capacity: 500,
+} as const;
+
 /** One post to Slack may take this long before it counts as a (retryable) timeout. */
 export const SLACK_TIMEOUT_MS_DEFAULT = 10_000;
 
