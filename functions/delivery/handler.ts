@@ -4,22 +4,29 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { ChangeMessageVisibilityCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { loadConfig } from "../adapters/config";
 import { countFailure, emit, flushMetrics, logger } from "../adapters/observability";
-import { cipherFrom, senderFrom, sqsFrom, storeFrom } from "../adapters/runtime";
+import { cipherFrom } from "../adapters/runtime/cipher";
+import { storeFrom } from "../adapters/runtime/dynamodb";
+import { kmsKeyProvider } from "../adapters/runtime/kms";
+import { senderFrom } from "../adapters/runtime/slack";
+import { sqsFrom } from "../adapters/runtime/sqs";
 import { type DeliverResult, deliveryGroup, makeDeliver } from "../core/delivery";
 import { DELIVERY, METRICS } from "../core/operational";
 
 const config = loadConfig();
-const sqs = sqsFrom(config);
+const sqs = sqsFrom(config, "delivery");
 
 /** The queue message the pipe writes: references only, never a credential or message text. */
-export const queueMessageSchema = z.object({ workspace_id: z.string().min(1), notification_id: z.string().min(1) });
+export const queueMessageSchema = z.object({
+  workspace_id: z.string().check(z.minLength(1)),
+  notification_id: z.string().check(z.minLength(1)),
+});
 
 const deliver = makeDeliver({
-  store: storeFrom(config),
-  cipher: cipherFrom(config),
+  store: storeFrom(config, "delivery"),
+  cipher: cipherFrom(config, "delivery", { kms: kmsKeyProvider }),
   sender: senderFrom(config),
   sleep: (ms) => sleep(ms),
   now: () => Date.now(),
