@@ -29,6 +29,11 @@ const envSchema = z.object({
   DELIVERY_QUEUE_URL: z.optional(z.string()),
   DEAD_LETTER_QUEUE_URL: z.optional(z.string()),
   NOTIFICATION_RETENTION_DAYS: intIn(1, 3650, 30),
+  /**
+   * The delivery function's data-key cache (README, "Credentials"); `off` sends every open to KMS, for an operator
+   * who wants a revoked grant to bite at once, and for the benchmark's with/without comparison.
+   */
+  DATA_KEY_CACHE: z._default(z.enum(["on", "off"]), "on"),
   /** Local emulators only; unset on AWS. */
   DYNAMODB_ENDPOINT: z.optional(z.string()),
   SQS_ENDPOINT: z.optional(z.string()),

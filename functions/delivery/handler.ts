@@ -26,7 +26,8 @@ export const queueMessageSchema = z.object({
 
 const deliver = makeDeliver({
   store: storeFrom(config, "delivery"),
-  cipher: cipherFrom(config, "delivery", { kms: kmsKeyProvider }),
+  // Unwrapped data keys cached for minutes, not credentials (DATA_KEY_CACHE; README, "Credentials").
+  cipher: cipherFrom(config, "delivery", { kms: kmsKeyProvider, cacheDataKeys: config.DATA_KEY_CACHE === "on" }),
   sender: senderFrom(config),
   sleep: (ms) => sleep(ms),
   now: () => Date.now(),
