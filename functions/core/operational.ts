@@ -29,6 +29,9 @@ export const BACKOFF_MS = [1000, 2000] as const;
 /** A Retry-After beyond this is capped (and handed to the queue rather than slept on). */
 export const MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
 
+/** Each function's memory: the CDK sets it, the benchmark's cost model prices Lambda duration with it. */
+export const MEMORY_MB = { authorizer: 256, api: 512, delivery: 512 } as const;
+
 export const DELIVERY = {
   /** The delivery function's timeout. */
   timeoutSeconds: 60,
