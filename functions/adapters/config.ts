@@ -1,5 +1,6 @@
-// zod/mini, not zod: every function parses its settings at init, and the classic API costs about 30 ms of cold start
-// to load (measured: README, "Measured"), which the authorizer and the delivery function need nowhere else.
+// zod/mini, not zod: every function parses its settings at init, and the classic API, which the authorizer and the
+// delivery function need nowhere else, was most of what their bundles shed for a faster cold start (README, "Cold
+// starts").
 import en from "zod/v4/locales/en.js";
 import * as z from "zod/mini";
 import { SLACK_TIMEOUT_MS_DEFAULT } from "../core/operational";

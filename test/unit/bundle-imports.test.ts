@@ -47,7 +47,7 @@ const CLIENT = {
   kms: "node_modules/@aws-sdk/client-kms/",
   sqs: "node_modules/@aws-sdk/client-sqs/",
   slack: "node_modules/@slack/",
-  /** The classic zod API: about 30 ms of cold start (README, "Measured"); zod/mini is what these two need. */
+  /** The classic zod API: most of what the authorizer and delivery bundles shed (README, "Cold starts"). */
   zodClassic: "node_modules/zod/v4/classic/",
 };
 const has = (files: string[], prefix: string) => files.some((f) => f.includes(prefix));
