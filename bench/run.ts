@@ -4,7 +4,8 @@
  *  2. Accept-to-Slack latency for a burst of 100 events through the local stack (API → DynamoDB Local → stream pump
  *     → fauxqs FIFO → delivery handler → fake Slack), p50/p99, with the default 1 s channel interval over 10
  *     channels, and with no interval on one channel (pipeline overhead alone). Also the API's accept latency.
- *  3. Each Lambda bundle's size and cold import time.
+ *  3. Each Lambda bundle's size and cold start as a ratio to a bare Node process (bench/bundles.ts).
+ *  4. The cost model: AWS requests per event and per notification, $ per million notifications (bench/cost.ts).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -13,7 +14,8 @@ import { join } from "node:path";
 import { type LocalAwsCredentials, newLocalCredentials } from "../local/data-dir";
 import { freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
 import { startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
-import { measureBundles } from "./bundles";
+import { measureBundles, printBundles } from "./bundles";
+import { measureCost, printCostModel } from "./cost";
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -202,18 +204,14 @@ async function main() {
       console.log(
         `| ${r.label} | ${r.delivered}/100 | ${r.acceptP50} / ${r.acceptP99} | ${r.p50} / ${r.p99} | ${r.totalMs} |`,
       );
+    const cost = await measureCost({ dynamodbEndpoint: dynamodb.endpoint, sqsEndpoint: sqs.endpoint, credentials });
+    printCostModel(cost.on, cost.off);
   } finally {
     await sqs.stop();
     await dynamodb.stop();
   }
 
-  console.log("\n| function | bundle (KiB) | gzip (KiB) | cold import (ms, median of 5) |");
-  console.log("|---|---|---|---|");
-  for (const b of measureBundles()) {
-    console.log(
-      `| ${b.name} | ${(b.bytes / 1024).toFixed(0)} | ${(b.gzipBytes / 1024).toFixed(0)} | ${b.coldImportMs.toFixed(0)} |`,
-    );
-  }
+  printBundles(measureBundles());
 }
 
 main().then(

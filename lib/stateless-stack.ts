@@ -9,7 +9,7 @@ import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { CfnPipe } from "aws-cdk-lib/aws-pipes";
 import type { Construct } from "constructs";
 import { ROUTES } from "../functions/api/routes";
-import { API, DELIVERY, PIPE } from "../functions/core/operational";
+import { API, DELIVERY, MEMORY_MB, PIPE } from "../functions/core/operational";
 import { functionRoleName } from "./function-roles";
 import { Monitoring } from "./constructs/monitoring";
 import { ServiceFunction } from "./constructs/service-function";
@@ -47,7 +47,7 @@ export class StatelessStack extends Stack {
       entry: "authorizer",
       description: "Resolves bearer tokens (by hash) to a workspace and scopes",
       timeout: Duration.seconds(API.authorizerTimeoutSeconds),
-      memorySize: 256,
+      memorySize: MEMORY_MB.authorizer,
       environment: common,
     });
     this.apiFunction = new ServiceFunction(this, "Api", {
@@ -55,6 +55,7 @@ export class StatelessStack extends Stack {
       entry: "api",
       description: "Every route of the HTTP API",
       timeout: Duration.seconds(API.timeoutSeconds),
+      memorySize: MEMORY_MB.api,
       environment: { ...common, KMS_KEY_ID: credentialKey.keyArn },
       roleName: functionRoleName(this, stage, "api"),
     });
@@ -63,6 +64,7 @@ export class StatelessStack extends Stack {
       entry: "delivery",
       description: "Renders Block Kit and posts to Slack, with retries, from the FIFO delivery queue",
       timeout: Duration.seconds(DELIVERY.timeoutSeconds),
+      memorySize: MEMORY_MB.delivery,
       reservedConcurrentExecutions: stage.deliveryReservedConcurrency,
       roleName: functionRoleName(this, stage, "delivery"),
       environment: {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { FunctionName } from "../functions/adapters/client-hooks";
 import { DynamoStore } from "../functions/adapters/dynamo-store";
 import { hashToken, newToken } from "../functions/core/identity";
 import { DELIVERY } from "../functions/core/operational";
@@ -27,6 +28,8 @@ export interface LocalStackOptions {
   /** Settings handed to the functions as their environment (SLACK_API_URL, DASHBOARD_URL, …). */
   env?: Record<string, string | undefined>;
   log(line: string): void;
+  /** Told how long each handler invocation took (the benchmark's cost model prices Lambda duration with it). */
+  onInvocation?(fn: FunctionName, ms: number): void;
 }
 
 export interface LocalStack {
@@ -84,6 +87,23 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     import("../functions/delivery/handler"),
   ]);
 
+  // Timed as Lambda bills them: from the handler's start to its promise settling.
+  const timed =
+    <E, C, R>(fn: FunctionName, h: (event: E, context: C) => Promise<R>) =>
+    async (event: E, context: C): Promise<R> => {
+      const started = performance.now();
+      try {
+        return await h(event, context);
+      } finally {
+        opts.onInvocation?.(fn, performance.now() - started);
+      }
+    };
+  const [timedApi, timedAuthorizer, timedDelivery] = [
+    timed("api", api),
+    timed("authorizer", authorizer),
+    timed("delivery", delivery),
+  ];
+
   const adminToken = opts.adminToken ?? newToken();
   await registerAdminToken(new DynamoStore(dynamodb, opts.tableName), dataDir, adminToken);
 
@@ -92,8 +112,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   // The port is taken first: a busy port fails start-up before anything runs in the background.
   const http = await startHttpServer({
     port: opts.port,
-    api: (event, context) => api(event, context),
-    authorizer: (event, context) => authorizer(event, context),
+    api: (event, context) => timedApi(event, context),
+    authorizer: (event, context) => timedAuthorizer(event, context),
     publicPaths: PUBLIC_PATHS,
     onError: onError("http"),
   });
@@ -118,7 +138,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     sqs,
     queueUrl: queues.deliveryQueueUrl,
     queueArn,
-    handler: delivery,
+    handler: timedDelivery,
     concurrency: DELIVERY.localConcurrency,
     batchSize: DELIVERY.batchSize,
     functionTimeoutMs: DELIVERY.timeoutSeconds * 1000,

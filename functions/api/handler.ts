@@ -1,14 +1,18 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../adapters/config";
-import { cipherFrom, senderFrom, storeFrom } from "../adapters/runtime";
+import { cipherFrom } from "../adapters/runtime/cipher";
+import { storeFrom } from "../adapters/runtime/dynamodb";
+import { kmsKeyProviderOnFirstUse } from "../adapters/runtime/kms-on-first-use";
+import { senderFrom } from "../adapters/runtime/slack";
 import { makeApi } from "./app";
 
 const config = loadConfig();
 
 /** API Gateway HTTP API (payload v2) entry point for every route of the contract. */
 export const handler = makeApi({
-  store: storeFrom(config),
-  cipher: cipherFrom(config),
+  store: storeFrom(config, "api"),
+  // Only connect and test touch the key: KMS is loaded on their first call, not at every cold start.
+  cipher: cipherFrom(config, "api", { kms: kmsKeyProviderOnFirstUse }),
   sender: senderFrom(config),
   dashboardUrl: config.DASHBOARD_URL,
   sleep: (ms) => sleep(ms),

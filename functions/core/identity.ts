@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from "node:crypto";
-import * as z from "zod";
 import type { TokenRecord } from "./ports";
 
 export const SCOPES = [
@@ -16,12 +15,6 @@ export type Principal =
   | { kind: "admin"; tokenId: string }
   | { kind: "workspace"; tokenId: string; workspaceId: string; scopes: Scope[] }
   | { kind: "anonymous" };
-
-export const tokenNameSchema = z.string().trim().min(1).max(100);
-export const scopesSchema = z
-  .array(z.enum(SCOPES))
-  .min(1)
-  .refine((s) => new Set(s).size === s.length, "scopes must not repeat");
 
 /** 256 random bits; the prefix lets secret scanners recognise a leaked token. */
 export const newToken = () => `mdl_${randomBytes(32).toString("base64url")}`;

@@ -29,6 +29,9 @@ export const BACKOFF_MS = [1000, 2000] as const;
 /** A Retry-After beyond this is capped (and handed to the queue rather than slept on). */
 export const MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
 
+/** Each function's memory: the CDK sets it, the benchmark's cost model prices Lambda duration with it. */
+export const MEMORY_MB = { authorizer: 256, api: 512, delivery: 512 } as const;
+
 export const DELIVERY = {
   /** The delivery function's timeout. */
   timeoutSeconds: 60,
@@ -59,6 +62,17 @@ export const DELIVERY = {
  * back with them once for each of their attempts.
  */
 export const receivesNeeded = () => 3 * MAX_ATTEMPTS + MAX_ATTEMPTS * (DELIVERY.batchSize - 1);
+
+/**
+ * The delivery function's data-key cache, the AWS Encryption SDK's caching pattern: an unwrapped data key is kept at
+ * most this long and for this many opens, then zeroed. The age bounds how long a revoked KMS grant or a disabled key
+ * still lets a warm container deliver; the capacity bounds memory (one 32-byte key per credential seen), not exposure.
+ */
+export const DATA_KEY_CACHE = {
+  maxAgeMs: 5 * 60 * 1000,
+  maxUses: 1000,
+  capacity: 500,
+} as const;
 
 /** One post to Slack may take this long before it counts as a (retryable) timeout. */
 export const SLACK_TIMEOUT_MS_DEFAULT = 10_000;

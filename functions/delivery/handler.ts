@@ -5,16 +5,21 @@ import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, SendMessageC
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { loadConfig } from "../adapters/config";
 import { flushMetrics, logger } from "../adapters/observability";
-import { cipherFrom, senderFrom, sqsFrom, storeFrom } from "../adapters/runtime";
+import { cipherFrom } from "../adapters/runtime/cipher";
+import { storeFrom } from "../adapters/runtime/dynamodb";
+import { kmsKeyProvider } from "../adapters/runtime/kms";
+import { senderFrom } from "../adapters/runtime/slack";
+import { sqsFrom } from "../adapters/runtime/sqs";
 import { deliveryGroup, makeDeliver } from "../core/delivery";
 import { makeProcessBatch } from "./process-batch";
 
 const config = loadConfig();
-const sqs = sqsFrom(config);
+const sqs = sqsFrom(config, "delivery");
 
 const deliver = makeDeliver({
-  store: storeFrom(config),
-  cipher: cipherFrom(config),
+  store: storeFrom(config, "delivery"),
+  // Unwrapped data keys cached for minutes, not credentials (DATA_KEY_CACHE; README, "Credentials").
+  cipher: cipherFrom(config, "delivery", { kms: kmsKeyProvider, cacheDataKeys: config.DATA_KEY_CACHE === "on" }),
   sender: senderFrom(config),
   sleep: (ms) => sleep(ms),
   now: () => Date.now(),

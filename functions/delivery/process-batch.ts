@@ -1,5 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { countFailure, emit, logger } from "../adapters/observability";
 import type { DeliverHooks, DeliverResult } from "../core/delivery";
 import { DELIVERY, METRICS } from "../core/operational";
@@ -7,11 +7,11 @@ import type { DeliveryRef } from "../core/ports";
 
 /** The queue message the pipe writes: references only, never a credential or message text. */
 export const queueMessageSchema = z.object({
-  workspace_id: z.string().min(1),
-  notification_id: z.string().min(1),
+  workspace_id: z.string().check(z.minLength(1)),
+  notification_id: z.string().check(z.minLength(1)),
   // Absent in messages queued before the pipe carried them: delivery then reads the notification first.
-  event_id: z.string().min(1).optional(),
-  channel: z.string().min(1).optional(),
+  event_id: z.optional(z.string().check(z.minLength(1))),
+  channel: z.optional(z.string().check(z.minLength(1))),
 });
 
 /** What the batch does to messages itself, instead of waiting for the event source mapping at the end. */

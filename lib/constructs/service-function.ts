@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { METRIC_NAMESPACE, serviceNameOf } from "../../functions/core/operational";
+import { LAMBDA_BUNDLING } from "../bundling";
 import type { StageConfig } from "../stage-config";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -70,15 +71,15 @@ export class ServiceFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: "node22",
+        target: LAMBDA_BUNDLING.target,
         minify: true,
         sourceMap: true,
         keepNames: true,
-        mainFields: ["module", "main"],
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
         // The SDK is bundled, not taken from the runtime: the version we test is the version we run.
         externalModules: [],
         forceDockerBundling: false,
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        banner: LAMBDA_BUNDLING.banner,
       },
     });
   }

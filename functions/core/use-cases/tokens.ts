@@ -1,7 +1,15 @@
 import * as z from "zod";
 import { DomainError, notFound } from "../errors";
-import { issueToken, type Principal, scopesSchema, tokenNameSchema } from "../identity";
+import { issueToken, type Principal, SCOPES } from "../identity";
 import type { TokenStore, WorkspaceStore } from "../ports";
+
+// Here rather than in identity.ts, which the authorizer and the delivery function import: a schema at a module's top
+// level keeps zod in every bundle that imports the module, whether or not the schema is used.
+const tokenNameSchema = z.string().trim().min(1).max(100);
+const scopesSchema = z
+  .array(z.enum(SCOPES))
+  .min(1)
+  .refine((s) => new Set(s).size === s.length, "scopes must not repeat");
 
 export const createTokenBody = z.object({ name: tokenNameSchema, scopes: scopesSchema });
 

@@ -1,0 +1,375 @@
+/**
+ * The cost model: what one million notifications cost on AWS, from what the code does (counted on the local stack by
+ * bench/cost-measure.ts) times list prices (bench/prices.ts). One channel per event, 2 KB events, the delivery
+ * function's data-key cache on and off. Part of `npm run bench`; alone: `npx tsx bench/cost.ts`.
+ *
+ * Counted: every DynamoDB, SQS and KMS request the handler modules make (DynamoDB with its consumed capacity).
+ * Modelled, because AWS makes those requests, not our code: API Gateway, Lambda invocations and duration (from the
+ * measured handler times), the pipe, the pipe's and the event source mapping's SQS requests, X-Ray traces, logs.
+ */
+import { spawn } from "node:child_process";
+import { DATA_KEY_CACHE, MEMORY_MB } from "../functions/core/operational";
+import { STAGES } from "../lib/stage-config";
+import type { LocalAwsCredentials } from "../local/data-dir";
+import { newLocalCredentials } from "../local/data-dir";
+import { freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
+import type { FunctionName } from "../functions/adapters/client-hooks";
+import { type CallLine, type CostRun, type CostRunOptions, runCost } from "./cost-measure";
+import { type Price, PRICES, PRICES_READ_ON, PRICES_REGION, type PriceName } from "./prices";
+
+/** The target the issue sets, in dollars per million notifications. */
+export const COST_TARGET_USD_PER_MILLION = 6;
+
+/**
+ * Assumptions, each named where it is used and printed with the figures. None is measured; each is a bound or a
+ * stated scenario.
+ */
+export const ASSUMPTIONS = {
+  /** X-Ray's default sampling (first request each second, 5% of the rest) makes its cost depend on the rate. */
+  notificationsPerMonth: 10_000_000,
+  /** Lambda's platform.start and platform.report lines per invocation in JSON log format; not produced locally. */
+  platformLogBytesPerInvocation: 500,
+  /** Each invocation's own trace: HTTP APIs do not trace, and a queue message starts a new trace per invocation. */
+  tracedFunctions: ["authorizer", "api", "delivery"] as FunctionName[],
+  /**
+   * Authorizer invocations per event: 1, the local HTTP server's behaviour. API Gateway caches an answer per token
+   * (300 s in prod), so a busy engine with one token pays for almost none: an upper bound.
+   */
+  authorizerPerEvent: 1,
+  /** The pipe forwards a batch per request (per 64 KB after filtering); at low rates a batch holds one record. */
+  pipeRequestsPerNotification: 1,
+  /** The pipe's SendMessage to the queue, one per notification (batched ones would be fewer). */
+  pipeSendsPerNotification: 1,
+} as const;
+
+const SECONDS_PER_MONTH = 30.44 * 86_400;
+const GIB = 1024 ** 3;
+
+export interface CostLine {
+  service: string;
+  what: string;
+  /** How many `unit` per notification. */
+  perNotification: number;
+  unit: string;
+  usdPerMillion: number;
+  basis: "counted" | "modelled" | "assumption";
+}
+
+const usd = (name: PriceName, units: number) => PRICES[name].usd * units * 1_000_000;
+
+/** X-Ray traces per notification for one function invoked `perNotification` times per notification. */
+function tracesPerNotification(perNotification: number, notificationsPerMonth: number) {
+  const notificationRate = notificationsPerMonth / SECONDS_PER_MONTH;
+  const rate = perNotification * notificationRate;
+  const sampled = Math.min(rate, 1) + 0.05 * Math.max(0, rate - 1);
+  return sampled / notificationRate;
+}
+
+/** Prices one run (cache on or off) per million notifications, line by line. */
+export function priceRun(run: CostRun, notificationsPerMonth: number = ASSUMPTIONS.notificationsPerMonth): CostLine[] {
+  const n = run.events;
+  const lines: CostLine[] = [];
+  for (const c of run.calls) {
+    const what = `${c.fn}: ${c.op}${c.purpose ? ` ${c.purpose}` : ""}`;
+    if (c.service === "DynamoDB")
+      lines.push({
+        service: "DynamoDB",
+        what: `${what} (${(c.readUnits / c.calls).toFixed(1)} RRU, ${(c.writeUnits / c.calls).toFixed(1)} WRU each)`,
+        perNotification: c.calls / n,
+        unit: "requests",
+        usdPerMillion: usd("dynamodbReadUnit", c.readUnits / n) + usd("dynamodbWriteUnit", c.writeUnits / n),
+        basis: "counted",
+      });
+    else if (c.service === "SQS")
+      lines.push({
+        service: "SQS",
+        what,
+        perNotification: c.calls / n,
+        unit: "requests",
+        usdPerMillion: usd("sqsFifoRequest", c.billedRequests / n),
+        basis: "counted",
+      });
+    else
+      lines.push({
+        service: "KMS",
+        what,
+        perNotification: c.calls / n,
+        unit: "requests",
+        usdPerMillion: usd("kmsRequest", c.calls / n),
+        basis: "counted",
+      });
+  }
+  if (run.dataKeyCache === "on") {
+    // Every key goes back to KMS after its 1,000th use at the latest: the floor, whatever the traffic.
+    const counted = run.calls.filter((c) => c.fn === "delivery" && c.op === "Decrypt").reduce((s, c) => s + c.calls, 0);
+    const floor = 1 / DATA_KEY_CACHE.maxUses - counted / n;
+    if (floor > 0)
+      lines.push({
+        service: "KMS",
+        what: `delivery: Decrypt, the cache's refill after ${DATA_KEY_CACHE.maxUses} uses (at most 1 per ${DATA_KEY_CACHE.maxAgeMs / 60_000} min per credential and container)`,
+        perNotification: floor,
+        unit: "requests",
+        usdPerMillion: usd("kmsRequest", floor),
+        basis: "assumption",
+      });
+  }
+
+  const perEvent = (fn: FunctionName) => (run.invocations[fn]?.count ?? 0) / n;
+  const invocations: Record<FunctionName, number> = {
+    authorizer: ASSUMPTIONS.authorizerPerEvent,
+    api: perEvent("api"),
+    delivery: perEvent("delivery"),
+  };
+  lines.push({
+    service: "API Gateway",
+    what: "HTTP API request per event (a 2 KB body is one 512 KB increment)",
+    perNotification: 1,
+    unit: "requests",
+    usdPerMillion: usd("httpApiRequest", 1),
+    basis: "modelled",
+  });
+  for (const fn of ["authorizer", "api", "delivery"] as const) {
+    const s = run.invocations[fn];
+    const billedSecondsPerInvocation = s && s.count ? s.billedMs / s.count / 1000 : 0;
+    const gbSeconds = invocations[fn] * billedSecondsPerInvocation * (MEMORY_MB[fn] / 1024);
+    lines.push({
+      service: "Lambda",
+      what: `${fn}: invocations${fn === "authorizer" ? " (uncached upper bound)" : ""}`,
+      perNotification: invocations[fn],
+      unit: "invocations",
+      usdPerMillion: usd("lambdaRequest", invocations[fn]),
+      basis: fn === "authorizer" ? "assumption" : "modelled",
+    });
+    lines.push({
+      service: "Lambda",
+      what: `${fn}: duration, ${(billedSecondsPerInvocation * 1000).toFixed(1)} ms billed × ${MEMORY_MB[fn]} MB (measured locally)`,
+      perNotification: gbSeconds,
+      unit: "GB-s",
+      usdPerMillion: usd("lambdaArmGbSecond", gbSeconds),
+      basis: "modelled",
+    });
+  }
+  lines.push({
+    service: "EventBridge Pipes",
+    what: "stream record forwarded to the queue (batch of one)",
+    perNotification: ASSUMPTIONS.pipeRequestsPerNotification,
+    unit: "requests",
+    usdPerMillion: usd("pipesRequest", ASSUMPTIONS.pipeRequestsPerNotification),
+    basis: "assumption",
+  });
+  lines.push({
+    service: "SQS",
+    what: "pipe: SendMessage to the FIFO queue",
+    perNotification: ASSUMPTIONS.pipeSendsPerNotification,
+    unit: "requests",
+    usdPerMillion: usd("sqsFifoRequest", ASSUMPTIONS.pipeSendsPerNotification),
+    basis: "assumption",
+  });
+  lines.push({
+    service: "SQS",
+    what: "event source mapping: ReceiveMessage and DeleteMessageBatch, one each per delivery invocation",
+    perNotification: 2 * invocations.delivery,
+    unit: "requests",
+    usdPerMillion: usd("sqsFifoRequest", 2 * invocations.delivery),
+    basis: "modelled",
+  });
+  const traces = ASSUMPTIONS.tracedFunctions.reduce(
+    (s, fn) => s + tracesPerNotification(invocations[fn], notificationsPerMonth),
+    0,
+  );
+  lines.push({
+    service: "X-Ray",
+    what: `traces (Tracing.ACTIVE, default sampling, at ${(notificationsPerMonth / 1e6).toFixed(0)} M notifications a month)`,
+    perNotification: traces,
+    unit: "traces",
+    usdPerMillion: usd("xrayTrace", traces),
+    basis: "modelled",
+  });
+  const allInvocations = invocations.authorizer + invocations.api + invocations.delivery;
+  const handlerLogBytes = run.logBytes / n;
+  const platformLogBytes = allInvocations * ASSUMPTIONS.platformLogBytesPerInvocation;
+  lines.push({
+    service: "CloudWatch Logs",
+    what: `ingestion: ${handlerLogBytes.toFixed(0)} B of handler logs and EMF metrics (measured) + ${platformLogBytes.toFixed(0)} B of Lambda platform lines (assumed)`,
+    perNotification: handlerLogBytes + platformLogBytes,
+    unit: "bytes",
+    usdPerMillion: usd("logsIngestGb", (handlerLogBytes + platformLogBytes) / GIB),
+    basis: "modelled",
+  });
+  const retentionMonths = (STAGES.prod?.notificationRetentionDays ?? 90) / 30.44;
+  const storedGb = (run.storedBytes.event + run.storedBytes.notification) / GIB;
+  lines.push({
+    service: "DynamoDB",
+    what: `storage: event + notification items (${(run.storedBytes.event + run.storedBytes.notification).toFixed(0)} B) kept ${STAGES.prod?.notificationRetentionDays ?? 90} days, table and point-in-time backup`,
+    perNotification: storedGb * retentionMonths * GIB,
+    unit: "byte-months",
+    usdPerMillion:
+      usd("dynamodbStorageGbMonth", storedGb * retentionMonths) +
+      usd("dynamodbPitrGbMonth", storedGb * retentionMonths),
+    basis: "modelled",
+  });
+  return lines;
+}
+
+const SERVICES = [
+  "DynamoDB",
+  "SQS",
+  "KMS",
+  "Lambda",
+  "API Gateway",
+  "EventBridge Pipes",
+  "X-Ray",
+  "CloudWatch Logs",
+] as const;
+const byService = (lines: CostLine[]) =>
+  Object.fromEntries(
+    SERVICES.map((s) => [s, lines.filter((l) => l.service === s).reduce((a, l) => a + l.usdPerMillion, 0)]),
+  );
+const total = (lines: CostLine[]) => lines.reduce((a, l) => a + l.usdPerMillion, 0);
+const money = (x: number) => `$${x.toFixed(x < 0.1 ? 3 : 2)}`;
+const per = (x: number) => (x >= 0.1 ? x.toFixed(2) : x.toPrecision(2));
+
+/** The printed report: calls per purpose, $ per million by service and by call, the assumptions and the prices. */
+export function printCostModel(on: CostRun, off: CostRun): void {
+  const pricedOn = priceRun(on);
+  const pricedOff = priceRun(off);
+  const n = on.events;
+  console.log(
+    `\nCost model: ${n} events of ${on.eventBytes} B, one channel each (${on.channels} channels, one event every ${on.gapMs} ms), after a warm-up of one event per channel; ${on.delivered}/${n} delivered.`,
+  );
+
+  console.log("\nRequests the code makes, counted through SDK middleware on the local stack (cache on):\n");
+  console.log("| function | service | operation and what it is for | per notification | RRU / WRU per call |");
+  console.log("|---|---|---|---|---|");
+  const order = (c: CallLine) => ["authorizer", "api", "delivery"].indexOf(c.fn);
+  for (const c of [...on.calls].sort((a, b) => order(a) - order(b) || b.calls - a.calls))
+    console.log(
+      `| ${c.fn} | ${c.service} | ${c.op}${c.purpose ? ` ${c.purpose}` : ""}${c.failed ? ` (${c.failed} failed)` : ""} | ${per(c.calls / n)} | ${c.service === "DynamoDB" ? `${(c.readUnits / c.calls).toFixed(1)} / ${(c.writeUnits / c.calls).toFixed(1)}` : "-"} |`,
+    );
+  const kms = (run: CostRun, calls: CallLine[]) =>
+    calls.filter((c) => c.fn === "delivery" && c.service === "KMS").reduce((s, c) => s + c.calls, 0) /
+    (calls === run.calls ? run.events : run.channels);
+  console.log(
+    `\nKMS calls per delivery: cache on ${per(kms(on, on.calls))} (warm-up, the first delivery of each channel: ${per(kms(on, on.warmupCalls))}); cache off ${per(kms(off, off.calls))}.`,
+  );
+
+  console.log("\nLambda handler times on the local stack (DynamoDB Local, fake Slack), measured window:\n");
+  console.log("| function | invocations per notification | mean ms | p50 ms | p95 ms | memory |");
+  console.log("|---|---|---|---|---|---|");
+  for (const fn of ["authorizer", "api", "delivery"] as const) {
+    const s = on.invocations[fn];
+    if (s)
+      console.log(
+        `| ${fn} | ${per(s.count / n)} | ${(s.totalMs / s.count).toFixed(1)} | ${s.p50Ms.toFixed(1)} | ${s.p95Ms.toFixed(1)} | ${MEMORY_MB[fn]} MB |`,
+      );
+  }
+
+  console.log(`\nDollars per million notifications (${PRICES_REGION} list prices, read ${PRICES_READ_ON}):\n`);
+  console.log("| service | cache on | cache off |");
+  console.log("|---|---|---|");
+  const sOn = byService(pricedOn);
+  const sOff = byService(pricedOff);
+  for (const s of SERVICES) console.log(`| ${s} | ${money(sOn[s] ?? 0)} | ${money(sOff[s] ?? 0)} |`);
+  const tOn = total(pricedOn);
+  const tOff = total(pricedOff);
+  const xOn = sOn["X-Ray"] ?? 0;
+  const xOff = sOff["X-Ray"] ?? 0;
+  console.log(`| **total** | **${money(tOn)}** | **${money(tOff)}** |`);
+  console.log(`| total without X-Ray | ${money(tOn - xOn)} | ${money(tOff - xOff)} |`);
+  const verdict = (t: number) =>
+    t <= COST_TARGET_USD_PER_MILLION
+      ? `within the $${COST_TARGET_USD_PER_MILLION} target`
+      : `over the $${COST_TARGET_USD_PER_MILLION} target by ${money(t - COST_TARGET_USD_PER_MILLION)}`;
+  console.log(`\nCache on: ${verdict(tOn)}; without X-Ray, ${verdict(tOn - xOn)}.`);
+
+  console.log("\nBy call, cache on, most expensive first:\n");
+  console.log("| service | call | per notification | $ per million | basis |");
+  console.log("|---|---|---|---|---|");
+  for (const l of [...pricedOn].sort((a, b) => b.usdPerMillion - a.usdPerMillion))
+    console.log(
+      `| ${l.service} | ${l.what} | ${per(l.perNotification)} ${l.unit} | ${money(l.usdPerMillion)} | ${l.basis} |`,
+    );
+
+  console.log("\nX-Ray at other volumes (cache on; $ per million notifications):");
+  for (const volume of [1e6, 1e7, 1e8]) {
+    const x = priceRun(on, volume).find((l) => l.service === "X-Ray");
+    console.log(`  ${(volume / 1e6).toFixed(0)} M a month: ${money(x?.usdPerMillion ?? 0)}`);
+  }
+  const deliveryGb = MEMORY_MB.delivery / 1024;
+  console.log(
+    `Slack's answer time is in the delivery's duration on AWS (the local fake answers at once): each 100 ms adds ${money(usd("lambdaArmGbSecond", 0.1 * deliveryGb))} per million.`,
+  );
+  console.log(
+    "Not in the figures (fixed or time-based, not per notification): KMS keys ($1 a month each), CloudWatch custom metrics and alarms, the pipe's DynamoDB Streams polling, the event source mapping's empty long polls, the KMS calls DynamoDB and SQS make for their own encryption (one per data-key reuse period), init duration of cold starts, free tiers.",
+  );
+  console.log("\nPrices:");
+  for (const p of Object.values(PRICES) as Price[]) {
+    const rate = p.usd < 0.01 ? `$${+(p.usd * 1e6).toPrecision(6)} per million` : `$${p.usd} per`;
+    console.log(`  ${rate} ${p.unit}: ${p.source}${p.seenAt ? ` (figure as quoted by ${p.seenAt})` : ""}`);
+  }
+}
+
+/** Runs one measurement in a child process: the handlers read their configuration once, at import. */
+function runInChild(opts: CostRunOptions): Promise<CostRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "bench/cost.ts", "--child", JSON.stringify(opts)], {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once("exit", (code) => {
+      const line = out.split("\n").find((l) => l.startsWith("COST "));
+      if (code !== 0 || !line) reject(new Error(`cost run (cache ${opts.dataKeyCache}) failed (exit ${code})`));
+      else resolve(JSON.parse(line.slice(5)) as CostRun);
+    });
+  });
+}
+
+/** Both runs, on the given emulators. */
+export async function measureCost(emulators: {
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  credentials: LocalAwsCredentials;
+}): Promise<{ on: CostRun; off: CostRun }> {
+  const events = Number(process.env.BENCH_COST_EVENTS ?? 100);
+  const common = { ...emulators, events, channels: 20, gapMs: 100 };
+  const on = await runInChild({ ...common, dataKeyCache: "on" });
+  const off = await runInChild({ ...common, dataKeyCache: "off" });
+  return { on, off };
+}
+
+async function main() {
+  const childArg = process.argv.indexOf("--child");
+  if (childArg > 0) {
+    const result = await runCost(JSON.parse(process.argv[childArg + 1] ?? "{}") as CostRunOptions);
+    console.log(`COST ${JSON.stringify(result)}`);
+    return;
+  }
+  const credentials = newLocalCredentials();
+  const dynamodb = await startDynamoDbLocal({ port: await freePort(), credentials });
+  const sqs = await startSqsEmulator({ port: 0 });
+  try {
+    const { on, off } = await measureCost({
+      dynamodbEndpoint: dynamodb.endpoint,
+      sqsEndpoint: sqs.endpoint,
+      credentials,
+    });
+    printCostModel(on, off);
+  } finally {
+    await sqs.stop();
+    await dynamodb.stop();
+  }
+}
+
+// Run directly (or as the child), not when bench/run.ts imports it.
+if (process.argv[1]?.endsWith("cost.ts"))
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
