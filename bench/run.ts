@@ -5,7 +5,8 @@
  *     → fauxqs FIFO → delivery handler → fake Slack), p50/p99, with the default 1 s channel interval over 10
  *     channels, and with no interval on one channel (pipeline overhead alone). Also the API's accept latency.
  *  3. Each Lambda bundle's size and cold start as a ratio to a bare Node process (bench/bundles.ts).
- *  4. The cost model: AWS requests per event and per notification, $ per million notifications (bench/cost.ts).
+ *  4. Throughput and isolation: 20 channels bursting, a hanging channel, a gentle rate (bench/throughput.ts).
+ *  5. The cost model: AWS requests per event and per notification, $ per million notifications (bench/cost.ts).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -16,6 +17,7 @@ import { freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulato
 import { startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
 import { measureBundles, printBundles } from "./bundles";
 import { measureCost, printCostModel } from "./cost";
+import { printThroughput, runAll } from "./throughput";
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -204,7 +206,9 @@ async function main() {
       console.log(
         `| ${r.label} | ${r.delivered}/100 | ${r.acceptP50} / ${r.acceptP99} | ${r.p50} / ${r.p99} | ${r.totalMs} |`,
       );
-    const cost = await measureCost({ dynamodbEndpoint: dynamodb.endpoint, sqsEndpoint: sqs.endpoint, credentials });
+    const emulators = { dynamodbEndpoint: dynamodb.endpoint, sqsEndpoint: sqs.endpoint, credentials };
+    printThroughput(await runAll(emulators));
+    const cost = await measureCost(emulators);
     printCostModel(cost.on, cost.off);
   } finally {
     await sqs.stop();

@@ -197,6 +197,26 @@ export function runScenario(scenario: Scenario, emulators: Emulators): Promise<R
   });
 }
 
+/** The README's table of what runAll measured. */
+export function printThroughput(results: Record<string, number | string>[]) {
+  const get = (name: string) => results.find((r) => r.scenario === name) ?? {};
+  const f = (v: unknown, digits = 0) => (typeof v === "number" ? v.toFixed(digits) : "?");
+  const burst = get("burst");
+  const hang = get("hanging");
+  const gentle = get("gentle");
+  console.log("\n| throughput (bench/throughput.ts) | figure |\n|---|---|");
+  console.log(
+    `| 20 channels x 8 events, interval 1 s, delivery concurrency ${burst.concurrency}: achieved / allowed rate per channel, min / median | ${f(burst.ratioMin, 2)} / ${f(burst.ratioMedian, 2)} |`,
+  );
+  console.log(`| same: smallest gap between two posts to one channel | ${f(burst.minGapMs)} ms |`);
+  console.log(
+    `| one of 5 channels hanging: the other 4 channels' accept-to-Slack p50 / p99 / max | ${f(hang.p50)} / ${f(hang.p99)} / ${f(hang.max)} ms |`,
+  );
+  console.log(
+    `| one channel, an event every 1.2 s: accept-to-Slack p50 / p99 | ${f(gentle.p50)} / ${f(gentle.p99)} ms |`,
+  );
+}
+
 /** Every scenario on emulators of its own (`npx tsx bench/throughput.ts`); npm run bench runs them too. */
 export async function runAll(emulators?: Emulators) {
   if (emulators) {
@@ -218,7 +238,7 @@ export async function runAll(emulators?: Emulators) {
 if (process.argv[1]?.endsWith("throughput.ts") && process.argv[2] === undefined) {
   runAll().then(
     (results) => {
-      for (const r of results) console.log(JSON.stringify(r));
+      printThroughput(results);
       process.exit(0);
     },
     (err: unknown) => {
