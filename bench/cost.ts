@@ -58,7 +58,7 @@ export interface CostLine {
 const usd = (name: PriceName, units: number) => PRICES[name].usd * units * 1_000_000;
 
 /** X-Ray traces per notification for one function invoked `perNotification` times per notification. */
-function tracesPerNotification(perNotification: number, notificationsPerMonth: number) {
+export function tracesPerNotification(perNotification: number, notificationsPerMonth: number) {
   const notificationRate = notificationsPerMonth / SECONDS_PER_MONTH;
   const rate = perNotification * notificationRate;
   const sampled = Math.min(rate, 1) + 0.05 * Math.max(0, rate - 1);
