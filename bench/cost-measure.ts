@@ -98,8 +98,15 @@ function updatedAttributes(expr: unknown, names: unknown): string {
   return [...new Set(attrs.map((a) => map[a] ?? a))].join(", ");
 }
 
-/** What a DynamoDB request is for, from its (marshalled) input: the item kinds it touches and how. */
-function purposeOf(op: string, input: Record<string, unknown>): string {
+/** `Put EVENT`, `Put NOTIF`, `Put NOTIF` → `Put EVENT + Put NOTIF ×2`. */
+function tally(parts: string[]): string {
+  const counted = new Map<string, number>();
+  for (const p of parts) counted.set(p, (counted.get(p) ?? 0) + 1);
+  return [...counted].map(([p, n]) => (n > 1 ? `${p} ×${n}` : p)).join(" + ");
+}
+
+/** What a DynamoDB request is for, from its input: the item kinds it touches and how. */
+export function purposeOf(op: string, input: Record<string, unknown>): string {
   const key = (input.Key ?? input.Item) as Item | undefined;
   switch (op) {
     case "GetItem":
@@ -115,15 +122,31 @@ function purposeOf(op: string, input: Record<string, unknown>): string {
       const prefix = values.find((v) => v.endsWith("#")) ?? "";
       return prefix ? `${prefix.replace(/#$/, "")} items` : "?";
     }
-    case "TransactWriteItems": {
-      const parts = ((input.TransactItems ?? []) as Record<string, { Item?: Item; Key?: Item }>[]).map((t) => {
-        const [kind, body] = Object.entries(t)[0] ?? ["?", {}];
-        return `${kind} ${kindOf(body.Item ?? body.Key)}`;
-      });
-      const counted = new Map<string, number>();
-      for (const p of parts) counted.set(p, (counted.get(p) ?? 0) + 1);
-      return [...counted].map(([p, n]) => (n > 1 ? `${p} ×${n}` : p)).join(" + ");
-    }
+    case "TransactWriteItems":
+    case "TransactGetItems":
+      return tally(
+        ((input.TransactItems ?? []) as Record<string, { Item?: Item; Key?: Item }>[]).map((t) => {
+          const [kind, body] = Object.entries(t)[0] ?? ["?", {}];
+          return `${kind} ${kindOf(body.Item ?? body.Key)}`;
+        }),
+      );
+    case "BatchGetItem":
+      return tally(
+        Object.values((input.RequestItems ?? {}) as Record<string, { Keys?: Item[] }>).flatMap((r) =>
+          (r.Keys ?? []).map(kindOf),
+        ),
+      );
+    case "BatchWriteItem":
+      return tally(
+        Object.values(
+          (input.RequestItems ?? {}) as Record<
+            string,
+            { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]
+          >,
+        ).flatMap((rs) =>
+          rs.map((r) => (r.PutRequest ? `Put ${kindOf(r.PutRequest.Item)}` : `Delete ${kindOf(r.DeleteRequest?.Key)}`)),
+        ),
+      );
     default:
       return "";
   }

@@ -7,13 +7,13 @@
  * Modelled, because AWS makes those requests, not our code: API Gateway, Lambda invocations and duration (from the
  * measured handler times), the pipe, the pipe's and the event source mapping's SQS requests, X-Ray traces, logs.
  */
-import { spawn } from "node:child_process";
 import { DATA_KEY_CACHE, MEMORY_MB } from "../functions/core/operational";
 import { STAGES } from "../lib/stage-config";
 import type { LocalAwsCredentials } from "../local/data-dir";
 import { newLocalCredentials } from "../local/data-dir";
 import { freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
 import type { FunctionName } from "../functions/adapters/client-hooks";
+import { resultOfChild } from "./child";
 import { type CallLine, type CostRun, type CostRunOptions, runCost } from "./cost-measure";
 import { type Price, PRICES, PRICES_READ_ON, PRICES_REGION, type PriceName } from "./prices";
 
@@ -58,7 +58,7 @@ export interface CostLine {
 const usd = (name: PriceName, units: number) => PRICES[name].usd * units * 1_000_000;
 
 /** X-Ray traces per notification for one function invoked `perNotification` times per notification. */
-function tracesPerNotification(perNotification: number, notificationsPerMonth: number) {
+export function tracesPerNotification(perNotification: number, notificationsPerMonth: number) {
   const notificationRate = notificationsPerMonth / SECONDS_PER_MONTH;
   const rate = perNotification * notificationRate;
   const sampled = Math.min(rate, 1) + 0.05 * Math.max(0, rate - 1);
@@ -71,33 +71,20 @@ export function priceRun(run: CostRun, notificationsPerMonth: number = ASSUMPTIO
   const lines: CostLine[] = [];
   for (const c of run.calls) {
     const what = `${c.fn}: ${c.op}${c.purpose ? ` ${c.purpose}` : ""}`;
-    if (c.service === "DynamoDB")
-      lines.push({
-        service: "DynamoDB",
-        what: `${what} (${(c.readUnits / c.calls).toFixed(1)} RRU, ${(c.writeUnits / c.calls).toFixed(1)} WRU each)`,
-        perNotification: c.calls / n,
-        unit: "requests",
-        usdPerMillion: usd("dynamodbReadUnit", c.readUnits / n) + usd("dynamodbWriteUnit", c.writeUnits / n),
-        basis: "counted",
-      });
-    else if (c.service === "SQS")
-      lines.push({
-        service: "SQS",
-        what,
-        perNotification: c.calls / n,
-        unit: "requests",
-        usdPerMillion: usd("sqsFifoRequest", c.billedRequests / n),
-        basis: "counted",
-      });
-    else
-      lines.push({
-        service: "KMS",
-        what,
-        perNotification: c.calls / n,
-        unit: "requests",
-        usdPerMillion: usd("kmsRequest", c.calls / n),
-        basis: "counted",
-      });
+    const units = `${(c.readUnits / c.calls).toFixed(1)} RRU, ${(c.writeUnits / c.calls).toFixed(1)} WRU each`;
+    lines.push({
+      service: c.service,
+      what: c.service === "DynamoDB" ? `${what} (${units})` : what,
+      perNotification: c.calls / n,
+      unit: "requests",
+      usdPerMillion:
+        c.service === "DynamoDB"
+          ? usd("dynamodbReadUnit", c.readUnits / n) + usd("dynamodbWriteUnit", c.writeUnits / n)
+          : c.service === "SQS"
+            ? usd("sqsFifoRequest", c.billedRequests / n)
+            : usd("kmsRequest", c.calls / n),
+      basis: "counted",
+    });
   }
   if (run.dataKeyCache === "on") {
     // Every key goes back to KMS after its 1,000th use at the latest: the floor, whatever the traffic.
@@ -310,23 +297,8 @@ export function printCostModel(on: CostRun, off: CostRun): void {
 }
 
 /** Runs one measurement in a child process: the handlers read their configuration once, at import. */
-function runInChild(opts: CostRunOptions): Promise<CostRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/cost.ts", "--child", JSON.stringify(opts)], {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.once("exit", (code) => {
-      const line = out.split("\n").find((l) => l.startsWith("COST "));
-      if (code !== 0 || !line) reject(new Error(`cost run (cache ${opts.dataKeyCache}) failed (exit ${code})`));
-      else resolve(JSON.parse(line.slice(5)) as CostRun);
-    });
-  });
-}
+const runInChild = (opts: CostRunOptions) =>
+  resultOfChild<CostRun>("bench/cost.ts", ["--child", JSON.stringify(opts)], "COST");
 
 /** Both runs, on the given emulators. */
 export async function measureCost(emulators: {

@@ -16,6 +16,7 @@ import { type LocalAwsCredentials, newLocalCredentials } from "../local/data-dir
 import { freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
 import { startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
 import { measureBundles, printBundles } from "./bundles";
+import { resultOfChild } from "./child";
 import { measureCost, printCostModel } from "./cost";
 import { printThroughput, runAll } from "./throughput";
 
@@ -135,31 +136,11 @@ function burstInChild(
   sqsEndpoint: string,
   credentials: LocalAwsCredentials,
 ) {
-  return new Promise<BurstResult>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "bench/run.ts",
-        "--burst",
-        JSON.stringify([label, intervalMs, channels, dynamodbEndpoint, sqsEndpoint, credentials]),
-      ],
-      {
-        stdio: ["ignore", "pipe", "inherit"],
-        env: { ...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1" },
-      },
-    );
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.once("exit", (code) => {
-      const line = out.split("\n").find((l) => l.startsWith("BURST "));
-      if (code !== 0 || !line) reject(new Error(`burst "${label}" failed (exit ${code})`));
-      else resolve(JSON.parse(line.slice(6)) as BurstResult);
-    });
-  });
+  return resultOfChild<BurstResult>(
+    "bench/run.ts",
+    ["--burst", JSON.stringify([label, intervalMs, channels, dynamodbEndpoint, sqsEndpoint, credentials])],
+    "BURST",
+  );
 }
 
 async function main() {

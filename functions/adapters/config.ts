@@ -31,7 +31,7 @@ const envSchema = z.object({
   DEAD_LETTER_QUEUE_URL: z.optional(z.string()),
   NOTIFICATION_RETENTION_DAYS: intIn(1, 3650, 30),
   /**
-   * The delivery function's data-key cache (README, "Credentials"); `off` sends every open to KMS, for an operator
+   * The delivery function's data-key cache (README, "Data-key cache"); `off` sends every open to KMS, for an operator
    * who wants a revoked grant to bite at once, and for the benchmark's with/without comparison.
    */
   DATA_KEY_CACHE: z._default(z.enum(["on", "off"]), "on"),

@@ -18,7 +18,7 @@ const sqs = sqsFrom(config, "delivery");
 
 const deliver = makeDeliver({
   store: storeFrom(config, "delivery"),
-  // Unwrapped data keys cached for minutes, not credentials (DATA_KEY_CACHE; README, "Credentials").
+  // Unwrapped data keys cached for minutes, not credentials (DATA_KEY_CACHE; README, "Data-key cache").
   cipher: cipherFrom(config, "delivery", { kms: kmsKeyProvider, cacheDataKeys: config.DATA_KEY_CACHE === "on" }),
   sender: senderFrom(config),
   sleep: (ms) => sleep(ms),

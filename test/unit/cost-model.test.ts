@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { priceRun, tracesPerNotification } from "../../bench/cost";
+import { type CostRun, eventOfSize, itemBytes, purposeOf } from "../../bench/cost-measure";
+
+/** A run of `n` notifications that made the given calls, with nothing else measured. */
+const run = (n: number, over: Partial<CostRun> = {}): CostRun => ({
+  dataKeyCache: "off",
+  events: n,
+  eventBytes: 2048,
+  channels: 1,
+  gapMs: 0,
+  calls: [],
+  warmupCalls: [],
+  invocations: {},
+  logBytes: 0,
+  storedBytes: { event: 0, notification: 0 },
+  delivered: n,
+  ...over,
+});
+const line = (r: CostRun, what: string) => priceRun(r).find((l) => l.what.includes(what));
+
+describe("the benchmark's cost model", () => {
+  it("labels a DynamoDB request with the item kinds it touches and the attributes an update sets", () => {
+    expect(purposeOf("GetItem", { Key: { pk: "WS#w", sk: "NOTIF#ntf_1" } })).toBe("NOTIF");
+    expect(
+      purposeOf("UpdateItem", {
+        Key: { pk: "WS#w", sk: "NOTIF#ntf_1" },
+        UpdateExpression: "SET #status = :s, updated_at = :now REMOVE #error",
+        ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+      }),
+    ).toBe("NOTIF (status, updated_at, error)");
+    expect(
+      purposeOf("TransactWriteItems", {
+        TransactItems: [
+          { Put: { Item: { sk: "EVENT#e" } } },
+          { Put: { Item: { sk: "NOTIF#1" } } },
+          { Put: { Item: { sk: "NOTIF#2" } } },
+        ],
+      }),
+    ).toBe("Put EVENT + Put NOTIF ×2");
+    expect(
+      purposeOf("BatchGetItem", { RequestItems: { t: { Keys: [{ sk: "NOTIF#1" }, { sk: { S: "PACE##a" } }] } } }),
+    ).toBe("NOTIF + PACE");
+  });
+
+  it("sizes items by DynamoDB's rules, with its 100 bytes per item", () => {
+    expect(itemBytes({ pk: "WS#1" })).toBe(100 + 2 + 4);
+    expect(itemBytes({ n: 12345 })).toBe(100 + 1 + 4);
+    expect(itemBytes({ m: { a: "xy" } })).toBe(100 + 1 + 3 + (1 + 2 + 1));
+  });
+
+  it("makes events of exactly the size asked for", () => {
+    expect(Buffer.byteLength(JSON.stringify(eventOfSize(7, 20, 2048)))).toBe(2048);
+  });
+
+  it("prices counted requests per million notifications", () => {
+    const r = run(10, {
+      calls: [
+        {
+          fn: "api",
+          service: "DynamoDB",
+          op: "TransactWriteItems",
+          purpose: "x",
+          calls: 10,
+          failed: 0,
+          readUnits: 0,
+          writeUnits: 80,
+          billedRequests: 10,
+        },
+        {
+          fn: "delivery",
+          service: "KMS",
+          op: "Decrypt",
+          purpose: "",
+          calls: 10,
+          failed: 0,
+          readUnits: 0,
+          writeUnits: 0,
+          billedRequests: 10,
+        },
+        {
+          fn: "delivery",
+          service: "DynamoDB",
+          op: "GetItem",
+          purpose: "y",
+          calls: 20,
+          failed: 0,
+          readUnits: 20,
+          writeUnits: 0,
+          billedRequests: 20,
+        },
+      ],
+    });
+    expect(line(r, "TransactWriteItems")?.usdPerMillion).toBeCloseTo(5.0, 6); // 8 WRU at $0.625 per million
+    expect(line(r, "Decrypt")?.usdPerMillion).toBeCloseTo(3.0, 6); // $0.03 per 10,000
+    expect(line(r, "GetItem")?.usdPerMillion).toBeCloseTo(0.25, 6); // 2 RRU at $0.125 per million
+  });
+
+  it("charges the cache's refill floor when the cache is on and the run saw no unwrap", () => {
+    expect(line(run(10, { dataKeyCache: "on" }), "refill")?.usdPerMillion).toBeCloseTo(0.003, 6);
+    expect(line(run(10, { dataKeyCache: "off" }), "refill")).toBeUndefined();
+  });
+
+  it("prices Lambda duration from the measured, rounded-up milliseconds and the function's memory", () => {
+    const r = run(4, {
+      invocations: { delivery: { count: 4, totalMs: 398, billedMs: 400, p50Ms: 100, p95Ms: 100 } },
+    });
+    // 0.1 s × 0.5 GB × $0.0000133334 per GB-s, per notification.
+    expect(line(r, "delivery: duration")?.usdPerMillion).toBeCloseTo(0.1 * 0.5 * 0.0000133334 * 1e6, 6);
+  });
+
+  it("samples X-Ray traces as the default rule does: all below one a second, 5% of the rest above", () => {
+    expect(tracesPerNotification(1, 1_000_000)).toBeCloseTo(1, 6);
+    const rate = 100_000_000 / (30.44 * 86_400);
+    expect(tracesPerNotification(1, 100_000_000)).toBeCloseTo((1 + 0.05 * (rate - 1)) / rate, 6);
+  });
+});
