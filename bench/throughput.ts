@@ -8,11 +8,11 @@
  *                the other four.
  *   - `gentle`:  one channel, an event every 1.2 s: accept-to-Slack latency.
  */
-import { spawn } from "node:child_process";
 import { type LocalAwsCredentials, newLocalCredentials } from "../local/data-dir";
 import { freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
 import { DELIVERY } from "../functions/core/operational";
 import { startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
+import { resultOfChild } from "./child";
 
 export type Scenario = "burst" | "hanging" | "gentle";
 interface Emulators {
@@ -175,27 +175,12 @@ async function gentle(emulators: Emulators) {
 const SCENARIOS = { burst, hanging, gentle };
 
 /** Runs one scenario in a child process and returns what it measured. */
-export function runScenario(scenario: Scenario, emulators: Emulators): Promise<Record<string, number | string>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "bench/throughput.ts", scenario, JSON.stringify(emulators)],
-      {
-        stdio: ["ignore", "pipe", "inherit"],
-        env: { ...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1" },
-      },
-    );
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.once("exit", (code) => {
-      const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-      if (code !== 0 || !line) reject(new Error(`scenario ${scenario} failed (exit ${code})`));
-      else resolve(JSON.parse(line.slice(7)));
-    });
-  });
-}
+export const runScenario = (scenario: Scenario, emulators: Emulators) =>
+  resultOfChild<Record<string, number | string>>(
+    "bench/throughput.ts",
+    [scenario, JSON.stringify(emulators)],
+    "RESULT",
+  );
 
 /** The README's table of what runAll measured. */
 export function printThroughput(results: Record<string, number | string>[]) {
