@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { type LocalAwsCredentials, newLocalCredentials } from "../local/data-dir";
 import { freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
 import { startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
+import { benchWorkspace } from "./api";
 import { measureBundles, printBundles } from "./bundles";
 import { resultOfChild } from "./child";
 import { measureCost, printCostModel } from "./cost";
@@ -70,23 +71,8 @@ async function burst(
     name: "bench",
     channelIntervalMs: intervalMs,
   });
-  const call = async (method: string, path: string, token: string, body: unknown) => {
-    const res = await fetch(`${stack.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return (await res.json()) as Record<string, unknown>;
-  };
-  const ws = await call("POST", "/v1/workspaces", stack.adminToken, { name: "bench" });
-  if (typeof ws.token !== "string") throw new Error(`workspace not created: ${JSON.stringify(ws)}`);
-  const base = `/v1/workspaces/${ws.workspace_id}`;
-  const token = ws.token as string;
   const names = Array.from({ length: channels }, (_, i) => `#bench-${i}`);
-  await call("PUT", `${base}/integrations/slack`, token, {
-    bot_token: "xoxb-bench-1",
-    channels: names.map((name, i) => ({ name, conditions: [{ key: "shard", operator: "In", values: [String(i)] }] })),
-  });
+  const { base, call } = await benchWorkspace(stack, names);
 
   const acceptedAt = new Map<string, number>();
   const acceptMs: number[] = [];
@@ -94,7 +80,7 @@ async function burst(
   await Promise.all(
     Array.from({ length: 100 }, async (_, i) => {
       const t0 = Date.now();
-      const res = await call("POST", `${base}/events`, token, {
+      const res = await call("POST", `${base}/events`, {
         event_id: `bench-${i}`,
         type: "scan_completed",
         cluster: { name: `cluster-${i}` },

@@ -12,6 +12,7 @@ import { type LocalAwsCredentials, newLocalCredentials } from "../local/data-dir
 import { freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
 import { DELIVERY } from "../functions/core/operational";
 import { startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
+import { benchWorkspace } from "./api";
 import { resultOfChild } from "./child";
 
 export type Scenario = "burst" | "hanging" | "gentle";
@@ -41,27 +42,10 @@ async function withStack<T>(
     channelIntervalMs: 1000,
     env: { SLACK_TIMEOUT_MS: "10000" },
   });
-  const call = async (method: string, path: string, token: string, body: unknown) => {
-    const res = await fetch(`${stack.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return (await res.json()) as Record<string, unknown>;
-  };
   try {
-    const ws = await call("POST", "/v1/workspaces", stack.adminToken, { name: "bench" });
-    const base = `/v1/workspaces/${ws.workspace_id}`;
-    const token = ws.token as string;
-    await call("PUT", `${base}/integrations/slack`, token, {
-      bot_token: "xoxb-bench-1",
-      channels: channels.map((name, i) => ({
-        name,
-        conditions: [{ key: "shard", operator: "In", values: [String(i)] }],
-      })),
-    });
+    const { base, call } = await benchWorkspace(stack, channels);
     const post = async (channel: number, id: string) => {
-      const res = await call("POST", `${base}/events`, token, {
+      const res = await call("POST", `${base}/events`, {
         event_id: id,
         type: "execution_started",
         cluster: { name: id },

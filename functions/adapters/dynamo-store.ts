@@ -544,35 +544,28 @@ export class DynamoStore
   }
 
   async recordOutcome(workspaceId: string, id: string, attempt: number): Promise<void> {
-    await this.doc
-      .send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: K.notification(workspaceId, id),
-          UpdateExpression: "SET outcomes = :a",
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: { ":a": attempt },
-        }),
-      )
-      .catch((err: unknown) => {
-        if (!isConditionFailure(err)) throw err;
-      });
+    await this.setOnNotification(workspaceId, id, "SET outcomes = :v", attempt);
   }
 
   async markUncertain(workspaceId: string, id: string): Promise<void> {
-    await this.doc
-      .send(
+    await this.setOnNotification(workspaceId, id, "SET uncertain = :v", true);
+  }
+
+  /** One attribute of a notification that still exists; one that is gone (expired, unknown) is not created. */
+  private async setOnNotification(workspaceId: string, id: string, expression: string, value: unknown) {
+    try {
+      await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: K.notification(workspaceId, id),
-          UpdateExpression: "SET uncertain = :t",
+          UpdateExpression: expression,
           ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: { ":t": true },
+          ExpressionAttributeValues: { ":v": value },
         }),
-      )
-      .catch((err: unknown) => {
-        if (!isConditionFailure(err)) throw err;
-      });
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
   }
 
   async recordPost(workspaceId: string, channel: string, at: number): Promise<void> {
