@@ -134,7 +134,7 @@ export class DynamoStore
 
   private readonly retentionDays: number;
   private readonly listBudget: ListBudget;
-  private readonly warn: StoreOptions["warn"];
+  private readonly warn: NonNullable<StoreOptions["warn"]>;
 
   constructor(
     client: DynamoDBClient,
@@ -242,7 +242,7 @@ export class DynamoStore
     const out = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: K.integration(workspaceId), ConsistentRead: true }),
     );
-    return integrationOf(out.Item, workspaceId, this.warn ?? (() => {}));
+    return integrationOf(out.Item, workspaceId, this.warn);
   }
 
   async putIntegration(r: IntegrationRecord): Promise<void> {
@@ -439,11 +439,7 @@ export class DynamoStore
       notification: strip<NotificationRecord & Record<string, unknown>>(
         items.get(K.notification(ref.workspace_id, ref.notification_id).sk),
       ),
-      integration: integrationOf(
-        items.get(K.integration(ref.workspace_id).sk),
-        ref.workspace_id,
-        this.warn ?? (() => {}),
-      ),
+      integration: integrationOf(items.get(K.integration(ref.workspace_id).sk), ref.workspace_id, this.warn),
       event: strip<EventRecord & Record<string, unknown>>(items.get(K.event(ref.workspace_id, eventId).sk)),
       lastPostAt: typeof at === "number" ? at : undefined,
     };
