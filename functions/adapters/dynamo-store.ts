@@ -19,6 +19,9 @@ import { deliveryGroup } from "../core/delivery";
 import { invalid } from "../core/errors";
 import { withSettingDefaults } from "../core/settings";
 import type {
+  ChannelHealthRecord,
+  ChannelHealthStore,
+  ChannelOutcome,
   DeliveryInputs,
   DeliveryRef,
   DeliveryStore,
@@ -129,7 +132,14 @@ export function decodeCursor(cursor: string): string {
 
 /** Every record of the service in one DynamoDB table, partitioned by workspace so a workspace's stream stays in order. */
 export class DynamoStore
-  implements DeliveryStore, WorkspaceStore, TokenStore, IntegrationStore, EventStore, NotificationStore
+  implements
+    DeliveryStore,
+    WorkspaceStore,
+    TokenStore,
+    IntegrationStore,
+    EventStore,
+    NotificationStore,
+    ChannelHealthStore
 {
   private readonly doc: DynamoDBDocumentClient;
 
@@ -426,15 +436,7 @@ export class DynamoStore
       K.event(ref.workspace_id, eventId),
       K.pace(ref.workspace_id, channel),
     ];
-    const items = new Map<string, Record<string, unknown>>();
-    let request: BatchGetCommandInput["RequestItems"] = { [this.table]: { Keys: keys, ConsistentRead: true } };
-    for (let round = 0; request && Object.keys(request).length; round++) {
-      if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** Math.min(round, 5)));
-      const out: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of out.Responses?.[this.table] ?? []) items.set(String(item.sk), item);
-      request = out.UnprocessedKeys;
-      if (round > 8 && request && Object.keys(request).length) throw new Error("DynamoDB left keys unprocessed");
-    }
+    const items = await this.batchGet(keys, { ConsistentRead: true });
     const at = items.get(K.pace(ref.workspace_id, channel).sk)?.last_post_at;
     return {
       notification: strip<NotificationRecord & Record<string, unknown>>(
@@ -444,6 +446,23 @@ export class DynamoStore
       event: strip<EventRecord & Record<string, unknown>>(items.get(K.event(ref.workspace_id, eventId).sk)),
       lastPostAt: typeof at === "number" ? at : undefined,
     };
+  }
+
+  /** Items of one partition by sort key, in BatchGetItem requests (up to 100 keys), retrying unprocessed keys. */
+  private async batchGet(
+    keys: { pk: string; sk: string }[],
+    opts: { ConsistentRead?: boolean; ProjectionExpression?: string } = {},
+  ): Promise<Map<string, Record<string, unknown>>> {
+    const items = new Map<string, Record<string, unknown>>();
+    let request: BatchGetCommandInput["RequestItems"] = { [this.table]: { Keys: keys, ...opts } };
+    for (let round = 0; request && Object.keys(request).length; round++) {
+      if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** Math.min(round, 5)));
+      const out: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of out.Responses?.[this.table] ?? []) items.set(String(item.sk), item);
+      request = out.UnprocessedKeys;
+      if (round > 8 && request && Object.keys(request).length) throw new Error("DynamoDB left keys unprocessed");
+    }
+    return items;
   }
 
   async startAttempt(workspaceId: string, id: string, maxAttempts: number): Promise<NotificationRecord | undefined> {
@@ -565,17 +584,74 @@ export class DynamoStore
     }
   }
 
-  async recordPost(workspaceId: string, channel: string, at: number): Promise<void> {
+  /**
+   * The channel's item (`PACE#<channel>`): its last post, which paces the next one, and its health, the outcome of
+   * its latest finished notification. A delivery writes both in the one write it makes after the post anyway.
+   */
+  async recordPost(workspaceId: string, channel: string, at: number, outcome?: ChannelOutcome): Promise<void> {
+    await this.updateChannel(workspaceId, channel, at, outcome);
+  }
+
+  async recordHealth(workspaceId: string, channel: string, outcome: ChannelOutcome): Promise<void> {
+    await this.updateChannel(workspaceId, channel, undefined, outcome);
+  }
+
+  /** Updates only what it is given, so a post keeps the health and a failure without a post keeps the pace. */
+  private async updateChannel(workspaceId: string, channel: string, at?: number, outcome?: ChannelOutcome) {
+    const sets = ["kind = :kind", "expires_at = :exp"];
+    // Kept as long as the notifications it reports on.
+    const values: Record<string, unknown> = {
+      ":kind": "pace",
+      ":exp": this.expiry(outcome?.at ?? new Date(at ?? Date.now()).toISOString()),
+    };
+    if (at !== undefined) {
+      sets.push("last_post_at = :at");
+      values[":at"] = at;
+    }
+    if (outcome) {
+      sets.push("health_status = :hs", "health_connection_id = :hc");
+      values[":hs"] = outcome.status;
+      values[":hc"] = outcome.connection_id;
+      values[":hat"] = outcome.at;
+      if (outcome.status === "delivered") sets.push("last_delivered_at = :hat");
+      else {
+        sets.push("last_error = :he", "last_error_at = :hat");
+        values[":he"] = outcome.error;
+      }
+    }
     await this.doc.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.table,
-        Item: {
-          ...K.pace(workspaceId, channel),
-          kind: "pace",
-          last_post_at: at,
-          expires_at: Math.floor(at / 1000) + 86_400,
-        },
+        Key: K.pace(workspaceId, channel),
+        UpdateExpression: `SET ${sets.join(", ")}`,
+        ExpressionAttributeValues: values,
       }),
     );
+  }
+
+  /** The channels' health in one BatchGetItem (an integration has at most 20 channels). */
+  async getChannelHealth(workspaceId: string, channels: string[]): Promise<Map<string, ChannelHealthRecord>> {
+    const unique = [...new Set(channels)];
+    const health = new Map<string, ChannelHealthRecord>();
+    if (!unique.length) return health;
+    const items = await this.batchGet(
+      unique.map((c) => K.pace(workspaceId, c)),
+      { ProjectionExpression: "sk, health_status, health_connection_id, last_delivered_at, last_error, last_error_at" },
+    );
+    for (const channel of unique) {
+      const item = items.get(K.pace(workspaceId, channel).sk);
+      const status = item?.health_status;
+      if (!item || (status !== "delivered" && status !== "failed") || typeof item.health_connection_id !== "string")
+        continue;
+      const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+      health.set(channel, {
+        connection_id: item.health_connection_id,
+        status,
+        last_delivered_at: str(item.last_delivered_at),
+        last_error: str(item.last_error),
+        last_error_at: str(item.last_error_at),
+      });
+    }
+    return health;
   }
 }

@@ -11,6 +11,9 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   invalid_channel: 400,
   too_many_channels: 400,
   invalid_cursor: 400,
+  // The preflight (auth.test) refused the credential, or it lacks chat:write: nothing was stored.
+  credential_rejected: 400,
+  missing_scope: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -22,4 +25,6 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   internal_error: 500,
+  // Slack itself could not answer the preflight (unreachable, timeout, 5xx, 429): not the caller's mistake, nor ours.
+  slack_unavailable: 502,
 };

@@ -4,6 +4,7 @@ import { cipherFrom } from "../adapters/runtime/cipher";
 import { storeFrom } from "../adapters/runtime/dynamodb";
 import { kmsKeyProviderOnFirstUse } from "../adapters/runtime/kms-on-first-use";
 import { senderFrom } from "../adapters/runtime/slack";
+import { slackAuthFrom } from "../adapters/runtime/slack-auth";
 import { makeApi } from "./app";
 
 const config = loadConfig();
@@ -14,6 +15,7 @@ export const handler = makeApi({
   // Only connect and test touch the key: KMS is loaded on their first call, not at every cold start.
   cipher: cipherFrom(config, "api", { kms: kmsKeyProviderOnFirstUse }),
   sender: senderFrom(config),
+  auth: slackAuthFrom(config),
   dashboardUrl: config.DASHBOARD_URL,
   sleep: (ms) => sleep(ms),
 });

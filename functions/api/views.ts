@@ -2,9 +2,11 @@ import * as z from "zod";
 import { conditionSchema } from "../core/conditions";
 import { ERROR_CODES } from "../core/errors";
 import { EVENT_TYPES } from "../core/events";
+import { channelHealth } from "../core/health";
+import { hintFor } from "../core/hints";
 import { type Principal, SCOPES } from "../core/identity";
 import { SEVERITIES } from "../core/severity";
-import type { IntegrationRecord, NotificationRecord, TokenRecord } from "../core/ports";
+import type { ChannelHealthRecord, IntegrationRecord, NotificationRecord, TokenRecord } from "../core/ports";
 
 /**
  * What the API answers: each view as a function of the stored record, and its schema for the OpenAPI document. The
@@ -13,6 +15,23 @@ import type { IntegrationRecord, NotificationRecord, TokenRecord } from "../core
 
 const timestamp = z.string().meta({ description: "RFC 3339 timestamp" });
 const status = z.enum(["pending", "delivered", "failed"]);
+const hint = z.string().meta({ description: "One sentence saying what to do about the error" });
+
+const slackIdentitySchema = z
+  .object({ team: z.string(), team_id: z.string(), user: z.string(), user_id: z.string(), url: z.string() })
+  .meta({ id: "SlackIdentity", description: "Who the token is, from Slack's auth.test at connect" });
+
+const channelHealthSchema = z
+  .object({
+    status: z.enum(["ok", "failing", "unknown"]).meta({
+      description: "After the channel's latest finished notification: ok (delivered), failing, unknown (none yet)",
+    }),
+    last_delivered_at: timestamp.nullable(),
+    last_error: z.string().nullable().meta({ description: "Slack's error code, or ours, of the last failure" }),
+    last_error_at: timestamp.nullable(),
+    hint: hint.nullable().meta({ description: "What to do, while the channel is failing" }),
+  })
+  .meta({ id: "ChannelHealth" });
 
 export const errorSchema = z
   .object({
@@ -30,12 +49,14 @@ export const integrationViewSchema = z
     connected: z.literal(true),
     method: z.enum(["bot_token", "user_token", "webhook"]),
     credential_hint: z.string().meta({ description: "The credential's last four characters" }),
+    slack: slackIdentitySchema.nullable().meta({ description: "null for webhooks (they are not preflighted)" }),
     channels: z.array(
       z.object({
         name: z.string(),
         conditions: z.array(conditionSchema),
         mentions: z.array(z.string()),
         mention_on: z.array(z.enum(SEVERITIES)),
+        health: channelHealthSchema,
       }),
     ),
     threads: z.boolean().meta({ description: "One Slack thread per upgrade; always false for webhooks" }),
@@ -46,16 +67,24 @@ export const integrationViewSchema = z
   })
   .meta({ id: "Integration" });
 
-export const integrationView = (r: IntegrationRecord): z.infer<typeof integrationViewSchema> => ({
+/** `health`: the channels' health records (ChannelHealthStore.getChannelHealth). */
+export const integrationView = (
+  r: IntegrationRecord,
+  health: ReadonlyMap<string, ChannelHealthRecord> = new Map(),
+): z.infer<typeof integrationViewSchema> => ({
   workspace_id: r.workspace_id,
   connected: true,
   method: r.method,
   credential_hint: r.credential_hint,
+  slack: r.slack
+    ? { team: r.slack.team, team_id: r.slack.team_id, user: r.slack.user, user_id: r.slack.user_id, url: r.slack.url }
+    : null,
   channels: r.channels.map((c) => ({
     name: c.name,
     conditions: c.conditions,
     mentions: c.mentions,
     mention_on: c.mention_on,
+    health: channelHealth(health.get(c.name), r),
   })),
   threads: r.threads,
   enabled: r.enabled,
@@ -77,25 +106,30 @@ export const notificationViewSchema = z
       .optional()
       .meta({ description: "An earlier attempt's outcome was never recorded: Slack may have this message already" }),
     error: z.string().optional().meta({ description: "Slack's error code, or ours (rate_limited, not_connected, …)" }),
+    hint: hint.optional().meta({ description: "What to do about the error, on a failed notification" }),
     created_at: timestamp,
     updated_at: timestamp,
     delivered_at: timestamp.optional(),
   })
   .meta({ id: "Notification" });
 
-export const notificationView = (n: NotificationRecord): z.infer<typeof notificationViewSchema> => ({
-  id: n.id,
-  event_id: n.event_id,
-  type: n.type,
-  channel: n.channel,
-  status: n.status,
-  attempts: n.attempts,
-  ...(n.uncertain ? { uncertain: true as const } : {}),
-  ...(n.error ? { error: n.error } : {}),
-  created_at: n.created_at,
-  updated_at: n.updated_at,
-  ...(n.delivered_at ? { delivered_at: n.delivered_at } : {}),
-});
+export function notificationView(n: NotificationRecord): z.infer<typeof notificationViewSchema> {
+  const hint = n.status === "failed" && n.error ? hintFor(n.error) : undefined;
+  return {
+    id: n.id,
+    event_id: n.event_id,
+    type: n.type,
+    channel: n.channel,
+    status: n.status,
+    attempts: n.attempts,
+    ...(n.uncertain ? { uncertain: true as const } : {}),
+    ...(n.error ? { error: n.error } : {}),
+    ...(hint ? { hint } : {}),
+    created_at: n.created_at,
+    updated_at: n.updated_at,
+    ...(n.delivered_at ? { delivered_at: n.delivered_at } : {}),
+  };
+}
 
 export const notificationPageSchema = z
   .object({ items: z.array(notificationViewSchema), next_cursor: z.string().nullable() })
@@ -150,6 +184,7 @@ export const testResultsSchema = z
         channel: z.string(),
         status: z.enum(["delivered", "failed"]),
         error: z.string().optional(),
+        hint: hint.optional().meta({ description: "What to do about the error, on a failed result" }),
         notification_id: z.string(),
       }),
     ),

@@ -158,6 +158,14 @@ export function makeDeliver(deps: DeliverDeps) {
   ): Promise<DeliverResult> => {
     const changed = await deps.store.finish(n.workspace_id, n.id, { status: "failed", error });
     if (!changed) return { status: "skipped", reason: "finished_elsewhere" };
+    // The channel's health follows its latest finished notification (a failure may have made no post at all).
+    const at = new Date(deps.now()).toISOString();
+    await deps.store.recordHealth(n.workspace_id, n.channel, {
+      status: "failed",
+      error,
+      at,
+      connection_id: n.connection_id,
+    });
     if (exhausted)
       await deps.deadLetter({
         workspace_id: n.workspace_id,
@@ -251,7 +259,11 @@ export function makeDeliver(deps: DeliverDeps) {
     if (outcome.status === "delivered") {
       // Nothing before this write: it is what makes a redelivery of this message a no-op.
       await deps.store.finish(n.workspace_id, n.id, { status: "delivered" });
-      await deps.store.recordPost(n.workspace_id, n.channel, postedAt);
+      await deps.store.recordPost(n.workspace_id, n.channel, postedAt, {
+        status: "delivered",
+        at: new Date(postedAt).toISOString(),
+        connection_id: n.connection_id,
+      });
       return outcome;
     }
     if (outcome.status === "failed") {

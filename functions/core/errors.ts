@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   "invalid_channel",
   "too_many_channels",
   "invalid_cursor",
+  "credential_rejected",
+  "missing_scope",
   "unauthorized",
   "forbidden",
   "not_found",
@@ -22,6 +24,7 @@ export const ERROR_CODES = [
   "payload_too_large",
   "unsupported_media_type",
   "internal_error",
+  "slack_unavailable",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

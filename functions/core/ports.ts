@@ -42,6 +42,8 @@ export interface IntegrationRecord extends IntegrationSettings {
   workspace_id: string;
   credential: SealedCredential;
   credential_hint: string;
+  /** Who the token is, from the preflight; null for webhooks, absent on records stored before the preflight existed. */
+  slack?: SlackIdentity | null;
   /** Changes on every fresh connect, so notifications queued for an earlier connection fail as not_connected. */
   connection_id: string;
   created_at: string;
@@ -195,7 +197,53 @@ export interface DeliveryStore {
   /** Attempt number `attempt` failed and that is recorded (before anything else is written). */
   recordOutcome(workspaceId: string, id: string, attempt: number): Promise<void>;
   markUncertain(workspaceId: string, id: string): Promise<void>;
-  recordPost(workspaceId: string, channel: string, at: number): Promise<void>;
+  /** The channel's last post (its pace); with `outcome` when the post finished its notification (channel health). */
+  recordPost(workspaceId: string, channel: string, at: number, outcome?: ChannelOutcome): Promise<void>;
+  /** A notification of the channel finished without a post of its own (failures: not_connected, exhausted, …). */
+  recordHealth(workspaceId: string, channel: string, outcome: ChannelOutcome): Promise<void>;
+}
+
+/** How a channel's latest notification finished: the channel's health follows it (contract section 2). */
+export type ChannelOutcome = { at: string; connection_id: string } & (
+  { status: "delivered" } | { status: "failed"; error: string }
+);
+
+/** A channel's health as stored beside its pace: the latest outcome, and the last delivery and error before it. */
+export interface ChannelHealthRecord {
+  connection_id: string;
+  status: "delivered" | "failed";
+  last_delivered_at?: string;
+  last_error?: string;
+  last_error_at?: string;
+}
+
+export interface ChannelHealthStore {
+  recordHealth(workspaceId: string, channel: string, outcome: ChannelOutcome): Promise<void>;
+  /** The channels' health records, in one read; a channel without one is absent from the map. */
+  getChannelHealth(workspaceId: string, channels: string[]): Promise<Map<string, ChannelHealthRecord>>;
+}
+
+/** Who a Slack token is, from auth.test. */
+export interface SlackIdentity {
+  team: string;
+  team_id: string;
+  user: string;
+  user_id: string;
+  url: string;
+}
+
+/** What Slack's auth.test said about a token; the core decides what that means for a connect. */
+export type AuthTestResult =
+  /** `scopes`: the x-oauth-scopes header, absent when Slack did not send it. */
+  | { status: "ok"; identity: SlackIdentity; scopes?: string[] }
+  /** ok:false: Slack's error code (invalid_auth, token_revoked, …). */
+  | { status: "rejected"; error: string }
+  /** No usable answer: unreachable, timeout, 5xx, 429. `reason` is ours (timeout, network_error, http_503, …). */
+  | { status: "unavailable"; reason: string };
+
+/** The preflight: asks Slack who a token is. Never throws for Slack's answers, and never puts the token in an error. */
+export interface SlackAuth {
+  identify(token: string): Promise<AuthTestResult>;
 }
 
 export interface SlackTarget {

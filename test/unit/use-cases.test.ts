@@ -3,9 +3,11 @@ import { CredentialUnreadableError, type DomainError, DeliveryError } from "../.
 import { hashToken, SCOPES } from "../../functions/core/identity";
 import { API } from "../../functions/core/operational";
 import type {
+  AuthTestResult,
   CredentialBinding,
   CredentialCipher,
   SealedCredential,
+  SlackAuth,
   SlackSender,
   SlackTarget,
 } from "../../functions/core/ports";
@@ -61,17 +63,31 @@ class ScriptedSender implements SlackSender {
   }
 }
 
+const IDENTITY = { team: "Acme", team_id: "T0001", user: "medulla", user_id: "U0001", url: "https://acme.slack.com/" };
+
+/** auth.test as scripted: `answers` in turn, then ok with chat:write; remembers the tokens it was asked about. */
+class ScriptedAuth implements SlackAuth {
+  tokens: string[] = [];
+  constructor(readonly answers: AuthTestResult[] = []) {}
+  async identify(token: string): Promise<AuthTestResult> {
+    this.tokens.push(token);
+    return this.answers.shift() ?? { status: "ok", identity: IDENTITY, scopes: ["chat:write", "channels:read"] };
+  }
+}
+
 const WS = "ws_AAAAAAAAAAAAAAAA";
 let store: FakeStore;
 let cipher: SpyCipher;
+let auth: ScriptedAuth;
 
 beforeEach(() => {
   store = new FakeStore();
   cipher = new SpyCipher();
+  auth = new ScriptedAuth();
 });
 
 const connect = (body: Record<string, unknown> = { bot_token: "xoxb-1-secret", channels: ["#a", "#b"] }) =>
-  connectIntegration({ integrations: store, cipher }, WS, body);
+  connectIntegration({ integrations: store, cipher, auth }, WS, body);
 
 describe("workspaces and tokens", () => {
   it("a new workspace stores its first token by hash only, with every workspace scope", async () => {
@@ -153,6 +169,63 @@ describe("connecting Slack", () => {
     expect(cipher.opened.every((b) => b.every((x) => x === 0))).toBe(true);
   });
 
+  it("asks Slack who a new token is before sealing it, and keeps that identity", async () => {
+    const record = await connect();
+    expect(auth.tokens).toEqual(["xoxb-1-secret"]);
+    expect(record.slack).toEqual(IDENTITY);
+    // A PUT without a credential asks nothing and keeps the identity.
+    const update = await connect({ enabled: false });
+    expect(auth.tokens).toHaveLength(1);
+    expect(update.slack).toEqual(IDENTITY);
+    // A user token is preflighted too; a webhook is not, and has no identity.
+    expect((await connect({ user_token: "xoxp-2-secret" })).slack).toEqual(IDENTITY);
+    const webhook = await connect({ webhook_url: "https://hooks.slack.com/services/T1/B1/x", channels: ["#a"] });
+    expect(auth.tokens).toEqual(["xoxb-1-secret", "xoxp-2-secret"]);
+    expect(webhook.slack).toBeNull();
+  });
+
+  it.each([
+    [{ status: "rejected", error: "token_revoked" }, "credential_rejected", "token_revoked"],
+    [{ status: "rejected", error: "invalid_auth" }, "credential_rejected", "invalid_auth"],
+    [{ status: "ok", identity: IDENTITY, scopes: ["channels:read"] }, "missing_scope", "chat:write"],
+    [{ status: "unavailable", reason: "timeout" }, "slack_unavailable", "timeout"],
+    [{ status: "unavailable", reason: "http_503" }, "slack_unavailable", "http_503"],
+  ] as [AuthTestResult, string, string][])(
+    "a preflight answering %j fails as %s, names %s and stores nothing",
+    async (answer, code, named) => {
+      auth.answers.push(answer);
+      const err = await connect().then(
+        () => undefined,
+        (e: DomainError) => e,
+      );
+      expect(err?.code).toBe(code);
+      expect(err?.message).toContain(named);
+      expect(err?.message).not.toContain("xoxb-1-secret");
+      expect(store.integrations.size).toBe(0);
+      expect(cipher.sealed).toHaveLength(0);
+    },
+  );
+
+  it("a rejected new token leaves the previous integration as it was", async () => {
+    const first = await connect();
+    auth.answers.push({ status: "rejected", error: "token_revoked" });
+    expect(await codeOf(connect({ bot_token: "xoxb-9-revoked", channel: "#other" }))).toBe("credential_rejected");
+    expect(await getIntegration({ integrations: store }, WS)).toEqual(first);
+  });
+
+  it("validates the body before asking Slack: a bad body never reaches the preflight", async () => {
+    expect(await codeOf(connect({ bot_token: "xoxb-1-secret", channels: ["not a channel"] }))).toBe("invalid_channel");
+    expect(await codeOf(connect({ bot_token: "nope" }))).toBe("invalid_bot_token");
+    expect(auth.tokens).toHaveLength(0);
+  });
+
+  it("accepts a token without the scopes header, and the legacy chat:write:bot scope", async () => {
+    auth.answers.push({ status: "ok", identity: IDENTITY });
+    expect((await connect()).slack).toEqual(IDENTITY);
+    auth.answers.push({ status: "ok", identity: IDENTITY, scopes: ["chat:write:bot"] });
+    expect((await connect({ bot_token: "xoxb-3-secret" })).slack).toEqual(IDENTITY);
+  });
+
   it("reads and disconnects", async () => {
     await connect();
     expect((await getIntegration({ integrations: store }, WS))?.method).toBe("bot_token");
@@ -165,6 +238,7 @@ describe("the test message", () => {
   const deps = (sender: SlackSender, sleeps: number[] = []) => ({
     integrations: store,
     notifications: store,
+    health: store,
     cipher,
     sender,
     sleep: async (ms: number) => {
@@ -215,6 +289,21 @@ describe("the test message", () => {
       ["#b", "failed", "credential_unreadable"],
     ]);
     expect(sender.posts).toHaveLength(0);
+  });
+
+  it("gives failed results a hint naming the app's Slack user, and records each channel's health", async () => {
+    const integration = await connect();
+    const sender = new ScriptedSender({ "#b": [new DeliveryError("not_in_channel", false)] });
+    const results = await sendTestMessage(deps(sender), WS);
+    expect(results[0]).not.toHaveProperty("hint");
+    expect(results[1]).toMatchObject({ status: "failed", error: "not_in_channel" });
+    expect(results[1]?.hint).toContain("/invite @medulla");
+    expect(store.health.get(`${WS}/#a`)).toMatchObject({
+      status: "delivered",
+      connection_id: integration.connection_id,
+    });
+    expect(store.health.get(`${WS}/#b`)).toMatchObject({ status: "failed", last_error: "not_in_channel" });
+    expect(store.health.get(`${WS}/#b`)?.last_delivered_at).toBeUndefined();
   });
 
   it("stops retrying when the wait budget is spent", async () => {

@@ -1,8 +1,10 @@
 import type {
+  ChannelHealthStore,
   CredentialCipher,
   EventStore,
   IntegrationStore,
   NotificationStore,
+  SlackAuth,
   SlackSender,
   TokenStore,
   WorkspaceStore,
@@ -13,9 +15,11 @@ import type { RouteId } from "../routes";
 
 /** What the API's handlers are given: ports, never a concrete adapter. */
 export interface ApiDeps {
-  store: WorkspaceStore & TokenStore & IntegrationStore & EventStore & NotificationStore;
+  store: WorkspaceStore & TokenStore & IntegrationStore & EventStore & NotificationStore & ChannelHealthStore;
   cipher: CredentialCipher;
   sender: SlackSender;
+  /** The connect preflight (auth.test). */
+  auth: SlackAuth;
   /** Where "View in Dashboard" points when an event carries no dashboard_url. */
   dashboardUrl: string;
   sleep(ms: number): Promise<void>;

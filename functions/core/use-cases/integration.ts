@@ -1,22 +1,76 @@
 import { renderTest, type SlackMessage } from "../block-kit";
 import { type AttemptOutcome, newNotification, runAttempts, withCredential } from "../delivery";
 import { CredentialUnreadableError, DomainError } from "../errors";
+import { hintFor } from "../hints";
 import { newId } from "../identity";
 import { credentialHint, planIntegrationUpdate } from "../integration";
 import { API, MAX_ATTEMPTS } from "../operational";
-import type { CredentialCipher, IntegrationRecord, IntegrationStore, NotificationStore, SlackSender } from "../ports";
+import type {
+  ChannelHealthStore,
+  CredentialCipher,
+  IntegrationRecord,
+  IntegrationStore,
+  NotificationStore,
+  SlackAuth,
+  SlackIdentity,
+  SlackSender,
+} from "../ports";
+import type { Method } from "../settings";
+
+/** The scope a token needs to post; `chat:write:bot`/`chat:write:user` are its forms in apps made before 2020. */
+const POSTING_SCOPES = ["chat:write", "chat:write:bot", "chat:write:user"];
+const METHOD_NAME: Record<Method, string> = { bot_token: "bot token", user_token: "user token", webhook: "webhook" };
+
+/**
+ * The preflight: asks Slack who the token is before anything is stored (contract section 2). Refused, lacking
+ * chat:write or unanswered, the connect fails and nothing changes. Messages name Slack's code, never the token.
+ */
+async function preflight(auth: SlackAuth, method: Method, token: string): Promise<SlackIdentity> {
+  const answer = await auth.identify(token);
+  const what = METHOD_NAME[method];
+  if (answer.status === "rejected") {
+    throw new DomainError(
+      "credential_rejected",
+      `Slack rejected the ${what} (auth.test: ${answer.error}); nothing was stored. Copy a current token from the app's OAuth & Permissions page.`,
+    );
+  }
+  if (answer.status === "unavailable") {
+    throw new DomainError(
+      "slack_unavailable",
+      `Slack could not be asked about the ${what} (${answer.reason}); nothing was stored. Try again in a moment.`,
+    );
+  }
+  if (answer.scopes && !answer.scopes.some((s) => POSTING_SCOPES.includes(s))) {
+    const has = answer.scopes.length ? answer.scopes.join(", ") : "none";
+    throw new DomainError(
+      "missing_scope",
+      `The ${what} lacks the chat:write scope (it has: ${has}); add chat:write to the app, reinstall it and connect with the new token. Nothing was stored.`,
+    );
+  }
+  return answer.identity;
+}
 
 /**
  * Connects Slack or updates the settings: a first connect needs exactly one credential, a later PUT changes only
- * what it carries. A new credential is sealed (envelope encryption) before anything is stored.
+ * what it carries. The body is validated first; a new token is then checked with Slack (the preflight), and sealed
+ * (envelope encryption) before anything is stored.
  */
 export async function connectIntegration(
-  deps: { integrations: IntegrationStore; cipher: CredentialCipher },
+  deps: { integrations: IntegrationStore; cipher: CredentialCipher; auth: SlackAuth },
   workspaceId: string,
   body: unknown,
 ): Promise<IntegrationRecord> {
   const stored = await deps.integrations.getIntegration(workspaceId);
   const plan = planIntegrationUpdate(body, stored);
+  // Webhooks are not preflighted: only a post can check one (the test message). A PUT without a credential keeps
+  // the identity found when its credential was stored.
+  let slack = stored?.slack ?? null;
+  if (plan.credential) {
+    slack =
+      plan.credential.method === "webhook"
+        ? null
+        : await preflight(deps.auth, plan.credential.method, plan.credential.secret);
+  }
   const now = new Date().toISOString();
   // Known before sealing: the credential is bound to its workspace, method and connection.
   const connectionId = stored?.connection_id ?? newId("conn");
@@ -50,6 +104,7 @@ export async function connectIntegration(
     ...plan.settings,
     credential,
     credential_hint: hint,
+    slack,
     connection_id: connectionId,
     created_at: stored?.created_at ?? now,
     updated_at: now,
@@ -73,12 +128,15 @@ export interface TestResult {
   channel: string;
   status: "delivered" | "failed";
   error?: string;
+  /** What to do about the error (hints.ts). */
+  hint?: string;
   notification_id: string;
 }
 
 export interface TestMessageDeps {
   integrations: IntegrationStore;
   notifications: NotificationStore;
+  health: Pick<ChannelHealthStore, "recordHealth">;
   cipher: CredentialCipher;
   sender: SlackSender;
   sleep(ms: number): Promise<void>;
@@ -127,10 +185,19 @@ export async function sendTestMessage(deps: TestMessageDeps, workspaceId: string
           ...(error ? { error } : { delivered_at: now }),
           updated_at: now,
         });
+        // The test message is the channel's latest finished notification too: its health follows.
+        const connection_id = integration.connection_id;
+        await deps.health.recordHealth(
+          workspaceId,
+          channel,
+          error ? { status: "failed", error, at: now, connection_id } : { status: "delivered", at: now, connection_id },
+        );
+        const hint = error && hintFor(error, { user: integration.slack?.user });
         return {
           channel,
           status: error ? "failed" : "delivered",
           ...(error ? { error } : {}),
+          ...(hint ? { hint } : {}),
           notification_id: record.id,
         };
       }),

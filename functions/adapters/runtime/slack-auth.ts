@@ -1,0 +1,6 @@
+import type { Config } from "../config";
+import { HttpSlackAuth } from "../slack-auth";
+
+/** The connect preflight (auth.test): the API function only. */
+export const slackAuthFrom = (config: Config) =>
+  new HttpSlackAuth({ apiUrl: config.SLACK_API_URL, timeoutMs: config.SLACK_TIMEOUT_MS });

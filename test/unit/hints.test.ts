@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { channelHealth } from "../../functions/core/health";
+import { hintFor } from "../../functions/core/hints";
+
+/** Every code the contract and the brief name, Slack's (Web API, webhooks, threads) and ours. */
+const CODES = [
+  "not_in_channel",
+  "channel_not_found",
+  "is_archived",
+  "invalid_auth",
+  "token_revoked",
+  "token_expired",
+  "account_inactive",
+  "not_authed",
+  "missing_scope",
+  "no_permission",
+  "rate_limited",
+  "ratelimited",
+  "attempts_exhausted",
+  "not_connected",
+  "disabled",
+  "credential_unreadable",
+  "restricted_action",
+  "restricted_action_read_only_channel",
+  "restricted_action_thread_only_channel",
+  "message_limit_exceeded",
+  "msg_too_long",
+  "msg_blocks_too_long",
+  "invalid_blocks",
+  "no_service",
+  "channel_is_archived",
+  "action_prohibited",
+  "invalid_payload",
+  "http_404",
+  "http_410",
+  "http_503",
+  "message_not_found",
+  "cant_update_message",
+  "edit_window_closed",
+  "thread_not_found",
+  "invalid_thread_ts",
+  "timeout",
+  "network_error",
+];
+
+describe("hints", () => {
+  it.each(CODES)("%s has one sentence saying what to do", (code) => {
+    const hint = hintFor(code);
+    expect(hint).toMatch(/^[A-Z].{15,}\.$/);
+    expect(hint?.split(/\.\s+[A-Z]/)).toHaveLength(1);
+  });
+
+  it("not_in_channel names the app's user for the invitation when it is known", () => {
+    expect(hintFor("not_in_channel", { user: "medulla" })).toBe("Invite the app to the channel: `/invite @medulla`.");
+    expect(hintFor("not_in_channel")).toContain("/invite @");
+  });
+
+  it("a code nobody can act on has none", () => {
+    expect(hintFor("something_new")).toBeUndefined();
+  });
+});
+
+describe("channel health", () => {
+  const integration = {
+    connection_id: "conn_1",
+    slack: { team: "A", team_id: "T", user: "bot", user_id: "U", url: "" },
+  };
+
+  it("is unknown without a record, and for a record of an earlier connection", () => {
+    expect(channelHealth(undefined, integration).status).toBe("unknown");
+    const old = { connection_id: "conn_0", status: "failed" as const, last_error: "not_connected", last_error_at: "t" };
+    expect(channelHealth(old, integration)).toEqual({
+      status: "unknown",
+      last_delivered_at: null,
+      last_error: null,
+      last_error_at: null,
+      hint: null,
+    });
+  });
+
+  it("ok after a delivery (the last error kept, no hint); failing with the hint after a failure", () => {
+    const ok = {
+      connection_id: "conn_1",
+      status: "delivered" as const,
+      last_delivered_at: "t2",
+      last_error: "x",
+      last_error_at: "t1",
+    };
+    expect(channelHealth(ok, integration)).toEqual({
+      status: "ok",
+      last_delivered_at: "t2",
+      last_error: "x",
+      last_error_at: "t1",
+      hint: null,
+    });
+    const failing = {
+      connection_id: "conn_1",
+      status: "failed" as const,
+      last_error: "not_in_channel",
+      last_error_at: "t3",
+    };
+    expect(channelHealth(failing, integration)).toMatchObject({
+      status: "failing",
+      last_delivered_at: null,
+      last_error: "not_in_channel",
+      hint: "Invite the app to the channel: `/invite @bot`.",
+    });
+  });
+});
