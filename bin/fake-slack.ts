@@ -1,7 +1,8 @@
 /**
  * `npm run fake-slack`: a stand-in Slack for machines without internet (or without a Slack workspace). Point the
  * service at it with SLACK_API_URL=http://127.0.0.1:3999/api/ and SLACK_WEBHOOK_ORIGIN=http://127.0.0.1:3999; it
- * prints every message it receives and answers `ok`.
+ * prints every message it receives and answers `ok`. auth.test (the connect preflight) answers ok for any token,
+ * team "Acme", user "medulla", unless the token contains revoked, invalid, expired, inactive or noscope.
  */
 import { FakeSlack } from "../local/fake-slack";
 
@@ -21,6 +22,8 @@ async function main() {
       : String(r.body.channel);
     console.log(`${new Date(r.at).toISOString()}  ${where}  ${attachment?.color ?? ""}  ${header ?? r.body.text}`);
   };
+  slack.onAuthTest = (r) =>
+    console.log(`${new Date(r.at).toISOString()}  auth.test (connect preflight)  HTTP ${r.status}`);
   process.on("SIGINT", () => void slack.stop().then(() => process.exit(0)));
 }
 

@@ -316,3 +316,64 @@ describe("DynamoStore on DynamoDB Local", () => {
     expect(await store.deleteToken("ws_s5", "tok_1")).toBe(false);
   });
 });
+
+describe("channel health on the channel's pace item", () => {
+  it("a post keeps the health, a failure without a post keeps the pace; all channels read in one request", async () => {
+    const ws = "ws_HEALTHHEALTHHEAL";
+    const t0 = Date.UTC(2026, 11, 1, 10);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    await store.recordPost(ws, "#a", t0, { status: "delivered", at: iso(t0), connection_id: "conn_1" });
+    await store.recordHealth(ws, "#a", {
+      status: "failed",
+      error: "not_in_channel",
+      at: iso(t0 + 5),
+      connection_id: "conn_1",
+    });
+    // A retried post's pace write carries no outcome: the health stays.
+    await store.recordPost(ws, "#a", t0 + 9);
+    await store.recordHealth(ws, "#b", {
+      status: "failed",
+      error: "disabled",
+      at: iso(t0 + 7),
+      connection_id: "conn_1",
+    });
+
+    const health = await store.getChannelHealth(ws, ["#a", "#b", "#none", "#a"]);
+    expect(Object.fromEntries(health)).toEqual({
+      "#a": {
+        connection_id: "conn_1",
+        status: "failed",
+        last_delivered_at: iso(t0),
+        last_error: "not_in_channel",
+        last_error_at: iso(t0 + 5),
+      },
+      "#b": {
+        connection_id: "conn_1",
+        status: "failed",
+        last_delivered_at: undefined,
+        last_error: "disabled",
+        last_error_at: iso(t0 + 7),
+      },
+    });
+    const n = notification(ws, { channel: "#a" });
+    await store.acceptEvent(
+      {
+        workspace_id: ws,
+        event_id: "e",
+        payload_hash: "h",
+        event: eventSchema.parse(startedEvent()),
+        response: { event_id: "e", notifications: [] },
+        created_at: now(),
+      },
+      [n],
+    );
+    expect(
+      (await store.loadDelivery({ workspace_id: ws, notification_id: n.id, event_id: "e", channel: "#a" })).lastPostAt,
+    ).toBe(t0 + 9);
+    // #b never posted: no pace to keep.
+    expect(
+      (await store.loadDelivery({ workspace_id: ws, notification_id: n.id, event_id: "e", channel: "#b" })).lastPostAt,
+    ).toBeUndefined();
+    expect((await store.getChannelHealth(ws, [])).size).toBe(0);
+  });
+});

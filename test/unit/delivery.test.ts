@@ -263,3 +263,42 @@ describe("delivering one notification", () => {
     expect(store.notifications.get("n1")).toMatchObject({ status: "pending", attempts: 0 });
   });
 });
+
+describe("channel health follows each finished notification", () => {
+  const at = () => new Date(clock).toISOString();
+
+  it("a delivery records ok with the post that paces the channel (no write of its own)", async () => {
+    store.notifications.set("n1", pending("n1"));
+    await setup(new ScriptedSender())(ref("n1"), plenty);
+    expect(store.outcomes.get("#a")).toEqual([{ status: "delivered", at: at(), connection_id: "conn_1" }]);
+    expect(store.posts.get("#a")).toBe(clock);
+  });
+
+  it("a failure records Slack's error; a retried one only once it is final", async () => {
+    store.notifications.set("n1", pending("n1"));
+    const deliver = setup(new ScriptedSender([new DeliveryError("http_503", true)]));
+    expect((await deliver(ref("n1"), plenty)).status).toBe("requeue");
+    expect(store.outcomes.get("#a")).toBeUndefined();
+    store.notifications.set("n2", pending("n2"));
+    await setup(new ScriptedSender([new DeliveryError("not_in_channel", false)]))(ref("n2"), plenty);
+    expect(store.outcomes.get("#a")).toEqual([
+      { status: "failed", error: "not_in_channel", at: at(), connection_id: "conn_1" },
+    ]);
+  });
+
+  const arrangements: [string, () => void][] = [
+    ["not_connected", () => (store.integration = undefined)],
+    ["disabled", () => (store.integration = { ...integration, enabled: false })],
+    ["attempts_exhausted", () => void store.notifications.set("n1", pending("n1", 3))],
+  ];
+  it.each(arrangements)("a failure without a post (%s) records it too", async (error, arrange) => {
+    store.notifications.set("n1", pending("n1"));
+    arrange();
+    const sender = new ScriptedSender();
+    await setup(sender)(ref("n1"), plenty);
+    expect(sender.calls).toHaveLength(0);
+    expect(store.outcomes.get("#a")).toEqual([{ status: "failed", error, at: at(), connection_id: "conn_1" }]);
+    // Without a post, the channel's pace is left alone.
+    expect(store.posts.has("#a")).toBe(false);
+  });
+});
