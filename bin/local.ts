@@ -97,9 +97,13 @@ Try it (copy and paste):
   curl -s -w '\\n' -X PUT ${u}/v1/workspaces/$W/integrations/slack -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
     -d '{"bot_token":"xoxb-your-bot-token","channels":["#upgrades"]}'
   curl -s -w '\\n' -X POST ${u}/v1/workspaces/$W/integrations/slack/test -H "authorization: Bearer $TOKEN"
+  curl -s -w '\\n' ${u}/v1/workspaces/$W/integrations/slack -H "authorization: Bearer $TOKEN"
   curl -s -w '\\n' -X POST ${u}/v1/workspaces/$W/events -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
     -d '{"event_id":"evt-1","type":"scan_completed","cluster":{"name":"prod-eu-1"},"data":{"risk_score":85,"current_version":"1.29","target_version":"1.30"}}'
   curl -s -w '\\n' ${u}/v1/workspaces/$W/notifications -H "authorization: Bearer $TOKEN"
+
+The PUT checks the token with Slack's auth.test first: a made-up token is 400 credential_rejected (npm run fake-slack
+accepts any token unless it contains "revoked" or "noscope"). The GET shows the Slack identity and each channel's health.
 
 Ctrl-C stops everything; deliveries in flight finish and are recorded first.
 `);

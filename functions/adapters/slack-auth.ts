@@ -4,6 +4,8 @@ export interface SlackAuthOptions {
   /** Base URL of the Web API, ending in `/` (`https://slack.com/api/`). */
   apiUrl: string;
   timeoutMs: number;
+  /** Told when Slack gave no usable answer (the reason only: never the token). */
+  warn?: (message: string, fields: Record<string, unknown>) => void;
 }
 
 const isTimeout = (err: unknown) => err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
@@ -28,6 +30,12 @@ export class HttpSlackAuth implements SlackAuth {
   constructor(private readonly opts: SlackAuthOptions) {}
 
   async identify(token: string): Promise<AuthTestResult> {
+    const result = await this.ask(token);
+    if (result.status === "unavailable") this.opts.warn?.("slack preflight got no answer", { reason: result.reason });
+    return result;
+  }
+
+  private async ask(token: string): Promise<AuthTestResult> {
     let response: Response;
     try {
       response = await fetch(`${this.opts.apiUrl}auth.test`, {
