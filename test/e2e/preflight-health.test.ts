@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { integrationViewSchema, notificationViewSchema, testResultsSchema } from "../../functions/api/views";
 import { FAKE_SLACK_BOT, FAKE_SLACK_TEAM } from "../../local/fake-slack";
 import { scanEvent } from "../fixtures/events";
 import { startTestStack, type TestStack } from "../fixtures/test-stack";
@@ -122,7 +123,11 @@ describe("channel health and hints", () => {
     expect(notification).toMatchObject({ status: "failed", error: "not_in_channel" });
     expect(notification.hint).toContain("/invite @");
 
-    const [ok, bad] = (await view(w)).body.channels;
+    // What the API answers is what its OpenAPI document says.
+    expect(notificationViewSchema.safeParse(notification).success).toBe(true);
+    const after = (await view(w)).body;
+    expect(integrationViewSchema.safeParse(after).error).toBeUndefined();
+    const [ok, bad] = after.channels;
     expect(ok?.health).toMatchObject({ status: "ok", last_error: null, hint: null });
     expect(Date.parse(ok?.health.last_delivered_at ?? "")).toBeGreaterThan(0);
     expect(bad?.health).toMatchObject({ status: "failing", last_delivered_at: null, last_error: "not_in_channel" });
@@ -139,7 +144,9 @@ describe("channel health and hints", () => {
         { token: w.token },
       );
     t.slack.script("#test-health", { json: { ok: false, error: "is_archived" } });
-    const [failed] = (await test()).body.results;
+    const failedTest = (await test()).body;
+    expect(testResultsSchema.safeParse(failedTest).error).toBeUndefined();
+    const [failed] = failedTest.results;
     expect(failed).toMatchObject({ status: "failed", error: "is_archived" });
     expect(failed?.hint).toMatch(/archived/);
     expect((await view(w)).body.channels[0]?.health).toMatchObject({ status: "failing", last_error: "is_archived" });
