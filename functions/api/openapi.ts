@@ -26,6 +26,8 @@ function errorAnswers(route: RouteSpec): ZodOpenApiOperationObject["responses"] 
   if (route.id === "getIntegration") out["404"] = errorAnswer("not_found, or not_connected: Slack is not connected");
   if (["postEvent", "testIntegration", "retryNotification"].includes(route.id))
     out["409"] = errorAnswer("event_id_conflict, not_connected or invalid_state");
+  if (route.id === "putIntegration")
+    out["502"] = errorAnswer("slack_unavailable: Slack did not answer the preflight (auth.test); nothing was stored");
   if (route.body !== "none") {
     out["413"] = errorAnswer("payload_too_large: the body is over 64 KiB");
     out["415"] = errorAnswer("unsupported_media_type: send application/json");

@@ -127,7 +127,7 @@ export const ROUTES = [
     access: wsScope("integration:write"),
     body: "required",
     ids: ws,
-    summary: "Connect Slack, or change its settings",
+    summary: "Connect Slack, or change its settings (a new token is checked with Slack's auth.test first)",
     request: { body: integrationBodySchema },
     success: { status: 200, description: "The integration", schema: integrationViewSchema },
   },

@@ -35,6 +35,17 @@ describe("the OpenAPI document", () => {
     }
   });
 
+  it("documents the preflight's errors on the connect route", async () => {
+    const { doc } = await served();
+    const put = doc.paths["/v1/workspaces/{ws}/integrations/slack"].put.responses;
+    expect(put["400"].description).toContain("credential_rejected");
+    expect(put["400"].description).toContain("missing_scope");
+    expect(put["502"].description).toContain("slack_unavailable");
+    const view = doc.components.schemas.Integration;
+    expect(view.properties.slack).toBeDefined();
+    expect(view.properties.channels.items.properties.health).toBeDefined();
+  });
+
   it("describes requests with the schemas that validate them", async () => {
     const { doc } = await served();
     const resolve = (schema: { $ref?: string }) =>
