@@ -41,7 +41,8 @@ async function preflight(auth: SlackAuth, method: Method, token: string): Promis
     );
   }
   if (answer.scopes && !answer.scopes.some((s) => POSTING_SCOPES.includes(s))) {
-    const has = answer.scopes.length ? answer.scopes.join(", ") : "none";
+    const listed = answer.scopes.slice(0, 20).join(", ") + (answer.scopes.length > 20 ? ", …" : "");
+    const has = answer.scopes.length ? listed : "none";
     throw new DomainError(
       "missing_scope",
       `The ${what} lacks the chat:write scope (it has: ${has}); add chat:write to the app, reinstall it and connect with the new token. Nothing was stored.`,
