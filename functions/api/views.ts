@@ -106,7 +106,9 @@ export const notificationViewSchema = z
       .optional()
       .meta({ description: "An earlier attempt's outcome was never recorded: Slack may have this message already" }),
     error: z.string().optional().meta({ description: "Slack's error code, or ours (rate_limited, not_connected, …)" }),
-    hint: hint.optional().meta({ description: "What to do about the error, on a failed notification" }),
+    hint: hint
+      .optional()
+      .meta({ description: "What to do about the error of a failed notification, or about a thread_error" }),
     created_at: timestamp,
     updated_at: timestamp,
     delivered_at: timestamp.optional(),
@@ -120,7 +122,9 @@ export const notificationViewSchema = z
   .meta({ id: "Notification" });
 
 export function notificationView(n: NotificationRecord): z.infer<typeof notificationViewSchema> {
-  const hint = n.status === "failed" && n.error ? hintFor(n.error) : undefined;
+  // A failed notification's error, or else the thread_error of a delivered one (its status message was not updated).
+  const problem = n.status === "failed" ? n.error : n.thread_error;
+  const hint = problem ? hintFor(problem) : undefined;
   return {
     id: n.id,
     event_id: n.event_id,

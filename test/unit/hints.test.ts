@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { notificationView } from "../../functions/api/views";
 import { channelHealth } from "../../functions/core/health";
+import type { NotificationRecord } from "../../functions/core/ports";
 import { hintFor } from "../../functions/core/hints";
 
 /** Every code the contract and the brief name, Slack's (Web API, webhooks, threads) and ours. */
@@ -105,5 +107,32 @@ describe("channel health", () => {
       last_error: "not_in_channel",
       hint: "Invite the app to the channel: `/invite @bot`.",
     });
+  });
+});
+
+describe("a notification's hint", () => {
+  const base: NotificationRecord = {
+    workspace_id: "ws_1",
+    id: "ntf_1",
+    event_id: "e",
+    type: "scan_completed",
+    channel: "#a",
+    status: "failed",
+    attempts: 1,
+    error: "channel_not_found",
+    created_at: "t",
+    updated_at: "t",
+    connection_id: "c",
+    dispatch_id: "ntf_1",
+  };
+
+  it("is on a failed notification, and on a delivered one whose thread update failed, never otherwise", () => {
+    expect(notificationView(base).hint).toBe(hintFor("channel_not_found"));
+    const { error: _error, ...delivered } = base;
+    expect(notificationView({ ...delivered, status: "delivered" })).not.toHaveProperty("hint");
+    expect(notificationView({ ...delivered, status: "delivered", thread_error: "cant_update_message" }).hint).toBe(
+      hintFor("cant_update_message"),
+    );
+    expect(notificationView({ ...delivered, status: "pending" })).not.toHaveProperty("hint");
   });
 });
