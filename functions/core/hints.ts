@@ -4,6 +4,7 @@
  */
 
 const RECONNECT = "Reconnect Slack with a new token (PUT …/integrations/slack)";
+const SLACK_TROUBLE = "Slack had trouble answering: check status.slack.com, then retry the notification.";
 const RATE_LIMITED = "Slack rate-limited the app: send fewer events to this channel or spread them over more channels.";
 
 const HINTS: Record<string, string> = {
@@ -28,6 +29,11 @@ const HINTS: Record<string, string> = {
   ratelimited: RATE_LIMITED,
   message_limit_exceeded: "The Slack workspace as a whole is sending too many messages: retry in a few minutes.",
   attempts_exhausted: "Slack failed three times in a row: check status.slack.com, then retry the notification.",
+  internal_error: SLACK_TROUBLE,
+  fatal_error: SLACK_TROUBLE,
+  service_unavailable: SLACK_TROUBLE,
+  request_timeout: SLACK_TROUBLE,
+  invalid_response: "Slack's answer could not be read: retry the notification, and report it if it happens again.",
   network_error: "Slack could not be reached: check status.slack.com and the network, then retry the notification.",
   timeout: "Slack did not answer in time: check status.slack.com, then retry the notification.",
   // Our own reasons
@@ -70,6 +76,6 @@ export function hintFor(code: string, opts: { user?: string | null } = {}): stri
   }
   const known = HINTS[code];
   if (known) return known;
-  if (/^http_5\d\d$/.test(code)) return "Slack had an outage: check status.slack.com, then retry the notification.";
+  if (/^http_5\d\d$/.test(code)) return SLACK_TROUBLE;
   return undefined;
 }

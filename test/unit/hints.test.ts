@@ -43,6 +43,8 @@ const CODES = [
   "invalid_thread_ts",
   "timeout",
   "network_error",
+  "internal_error",
+  "invalid_response",
 ];
 
 describe("hints", () => {
