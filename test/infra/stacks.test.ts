@@ -63,7 +63,10 @@ async function deliveryStoreActions(): Promise<string[]> {
     finish: () => store.finish("ws", "n", { status: "delivered", slack_ts: "1.2" }),
     recordOutcome: () => store.recordOutcome("ws", "n", 1),
     markUncertain: () => store.markUncertain("ws", "n"),
-    recordPost: () => store.recordPost("ws", "#c", 1),
+    recordPost: () =>
+      store.recordPost("ws", "#c", 1, { status: "delivered", at: "2026-12-01T00:00:00Z", connection_id: "c" }),
+    recordHealth: () =>
+      store.recordHealth("ws", "#c", { status: "failed", error: "x", at: "2026-12-01T00:00:00Z", connection_id: "c" }),
     getThread: () => store.getThread("ws", "#c", "upgrade:u"),
     openThread: () => store.openThread(thread, { resetAttemptsOf: "n" }),
     applyToThread: () => store.applyToThread(thread, thread.state, "n"),
