@@ -5,7 +5,7 @@
  * auth.test (the connect preflight) answers ok for any token, team "Acme", user "medulla", unless the token contains
  * revoked, invalid, expired, inactive or noscope.
  */
-import { FakeSlack } from "../local/fake-slack";
+import { authTestAnswer, FakeSlack } from "../local/fake-slack";
 
 const port = Number(process.env.FAKE_SLACK_PORT ?? 3999);
 
@@ -24,8 +24,16 @@ async function main() {
       for (const line of slack.transcript(name).slice(-30)) console.log(`  ${line}`);
     });
   };
-  slack.onAuthTest = (r) =>
-    console.log(`${new Date(r.at).toISOString()}  auth.test (connect preflight)  HTTP ${r.status}`);
+  slack.onAuthTest = (r) => {
+    const answer = authTestAnswer(r.authorization).json as {
+      ok: boolean;
+      error?: string;
+      team?: string;
+      user?: string;
+    };
+    const verdict = answer.ok ? `ok: team ${answer.team}, user ${answer.user}` : answer.error;
+    console.log(`\n${new Date(r.at).toISOString()}  auth.test (connect preflight): ${verdict}`);
+  };
   process.on("SIGINT", () => void slack.stop().then(() => process.exit(0)));
 }
 
