@@ -17,6 +17,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { deliveryGroup } from "../core/delivery";
 import { invalid } from "../core/errors";
+import { withSettingDefaults } from "../core/settings";
 import type {
   DeliveryInputs,
   DeliveryRef,
@@ -89,7 +90,7 @@ function integrationOf(
     });
     return undefined;
   }
-  return record;
+  return record && withSettingDefaults(record);
 }
 
 /** The notifications an event made, as they were first written (newNotification at the event's time). */

@@ -101,8 +101,11 @@ export function principalOf(event: APIGatewayProxyEventV2): Principal {
   return { kind: "anonymous" };
 }
 
-/** Who may call a route: nobody in particular, the admin token only, or a workspace scope (and maybe the admin). */
-export type Access = "public" | "admin" | { scope: Scope; admin: boolean };
+/**
+ * Who may call a route: nobody in particular, any valid token, the admin token only, or a workspace scope (and maybe
+ * the admin).
+ */
+export type Access = "public" | "any" | "admin" | { scope: Scope; admin: boolean };
 
 /**
  * 401 without a valid token, 404 for a workspace token on another workspace (existence is not disclosed), 403 when
@@ -113,6 +116,7 @@ export const authorize = (access: Exclude<Access, "public">): Middleware => ({
     const principal = principalOf(event);
     if (principal.kind === "anonymous") throw new DomainError("unauthorized", "A valid bearer token is required.");
     event.principal = principal;
+    if (access === "any") return;
     const adminAllowed = access === "admin" || access.admin;
     if (principal.kind === "admin") {
       if (adminAllowed) return;

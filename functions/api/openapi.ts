@@ -19,9 +19,9 @@ function errorAnswers(route: RouteSpec): ZodOpenApiOperationObject["responses"] 
     out["400"] = errorAnswer(`Invalid request: ${codesAt(400).join(", ")}`);
   if (route.access !== "public") {
     out["401"] = errorAnswer("unauthorized: a missing, unknown or revoked token");
-    out["403"] = errorAnswer("forbidden: the token lacks the route's scope");
+    if (route.access !== "any") out["403"] = errorAnswer("forbidden: the token lacks the route's scope");
   }
-  if (route.ids || route.access !== "public")
+  if (route.ids || (route.access !== "public" && route.access !== "any"))
     out["404"] = errorAnswer("not_found: no such resource, or another workspace's (existence is not disclosed)");
   if (route.id === "getIntegration") out["404"] = errorAnswer("not_found, or not_connected: Slack is not connected");
   if (["postEvent", "testIntegration", "retryNotification"].includes(route.id))

@@ -10,6 +10,7 @@ import {
   acceptedEventSchema,
   healthSchema,
   integrationViewSchema,
+  meSchema,
   notificationPageSchema,
   notificationViewSchema,
   previewSchema,
@@ -64,6 +65,15 @@ export const ROUTES = [
     body: "none",
     summary: "This document",
     success: { status: 200, description: "The OpenAPI 3.1 document of this API" },
+  },
+  {
+    id: "me",
+    method: "GET",
+    path: "/v1/me",
+    access: "any",
+    body: "none",
+    summary: "Who this token is (the console signs in with it)",
+    success: { status: 200, description: "The token's identity and scopes", schema: meSchema },
   },
   {
     id: "createWorkspace",

@@ -2,7 +2,8 @@ import * as z from "zod";
 import { conditionSchema } from "../core/conditions";
 import { ERROR_CODES } from "../core/errors";
 import { EVENT_TYPES } from "../core/events";
-import { SCOPES } from "../core/identity";
+import { type Principal, SCOPES } from "../core/identity";
+import { SEVERITIES } from "../core/severity";
 import type { IntegrationRecord, NotificationRecord, TokenRecord } from "../core/ports";
 
 /**
@@ -29,7 +30,15 @@ export const integrationViewSchema = z
     connected: z.literal(true),
     method: z.enum(["bot_token", "user_token", "webhook"]),
     credential_hint: z.string().meta({ description: "The credential's last four characters" }),
-    channels: z.array(z.object({ name: z.string(), conditions: z.array(conditionSchema) })),
+    channels: z.array(
+      z.object({
+        name: z.string(),
+        conditions: z.array(conditionSchema),
+        mentions: z.array(z.string()),
+        mention_on: z.array(z.enum(SEVERITIES)),
+      }),
+    ),
+    threads: z.boolean().meta({ description: "One Slack thread per upgrade; always false for webhooks" }),
     enabled: z.boolean(),
     conditions: z.array(conditionSchema),
     created_at: timestamp,
@@ -42,7 +51,13 @@ export const integrationView = (r: IntegrationRecord): z.infer<typeof integratio
   connected: true,
   method: r.method,
   credential_hint: r.credential_hint,
-  channels: r.channels,
+  channels: r.channels.map((c) => ({
+    name: c.name,
+    conditions: c.conditions,
+    mentions: c.mentions,
+    mention_on: c.mention_on,
+  })),
+  threads: r.threads,
   enabled: r.enabled,
   conditions: r.conditions,
   created_at: r.created_at,
@@ -143,3 +158,16 @@ export const testResultsSchema = z
 
 export const tokenListSchema = z.object({ items: z.array(tokenViewSchema) }).meta({ id: "TokenList" });
 export const healthSchema = z.object({ status: z.literal("ok") });
+
+export const meSchema = z
+  .object({
+    admin: z.boolean(),
+    workspace_id: z.string().nullable().meta({ description: "null for the admin token" }),
+    token_id: z.string(),
+    scopes: z.array(z.enum(SCOPES)).meta({ description: "Empty for the admin token, which has its own routes" }),
+  })
+  .meta({ id: "Me" });
+export const meView = (p: Exclude<Principal, { kind: "anonymous" }>): z.infer<typeof meSchema> =>
+  p.kind === "admin"
+    ? { admin: true, workspace_id: null, token_id: p.tokenId, scopes: [] }
+    : { admin: false, workspace_id: p.workspaceId, token_id: p.tokenId, scopes: p.scopes };

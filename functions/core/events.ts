@@ -33,8 +33,10 @@ const dashboardUrl = z
   // runs after a failed check, hence the guard.
   .overwrite((raw) => (URL.canParse(raw) ? new URL(raw).href : raw));
 
+const eventIdLike = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "1 to 128 of A-Z a-z 0-9 . _ : -");
 const base = {
-  event_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "1 to 128 of A-Z a-z 0-9 . _ : -"),
+  event_id: eventIdLike,
+  upgrade_id: eventIdLike.optional().meta({ description: "The upgrade this event belongs to: its Slack thread" }),
   occurred_at: z.iso.datetime({ offset: true }).optional(),
   cluster: z.object({
     name: z.string().min(1).max(253),

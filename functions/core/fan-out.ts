@@ -1,6 +1,6 @@
 import { matchesAll } from "./conditions";
 import { matchLabels, type UpgradeEvent } from "./events";
-import type { IntegrationSettings } from "./integration";
+import type { IntegrationSettings } from "./settings";
 
 export type FanOut = { channels: string[] } | { channels: []; skipped: "not_connected" | "disabled" | "filtered" };
 

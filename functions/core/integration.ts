@@ -1,20 +1,9 @@
 import * as z from "zod";
-import { type Condition, conditionsSchema } from "./conditions";
+import { conditionsSchema } from "./conditions";
 import { invalid } from "./errors";
+import { type ChannelConfig, DEFAULT_MENTION_ON, type IntegrationSettings, type Method } from "./settings";
+import { SEVERITIES } from "./severity";
 import { parseOrThrow } from "./validation";
-
-export type Method = "bot_token" | "user_token" | "webhook";
-export interface ChannelConfig {
-  name: string;
-  conditions: Condition[];
-}
-/** What a workspace has configured, without the credential. */
-export interface IntegrationSettings {
-  method: Method;
-  channels: ChannelConfig[];
-  enabled: boolean;
-  conditions: Condition[];
-}
 
 export const MAX_CHANNELS = 20;
 export const DEFAULT_CHANNEL = "#general";
@@ -46,9 +35,25 @@ export function isSlackWebhookUrl(raw: string): boolean {
   );
 }
 
+export const MAX_MENTIONS = 10;
+const mention = z
+  .string()
+  .regex(/^(?:[UWS][A-Z0-9]{2,20}|here|channel)$/, "a user id (U…/W…), a user group id (S…), here or channel")
+  .meta({ description: "A Slack user id (U…/W…), a user-group id (S…), `here` or `channel`" });
+
 const channelEntry = z.union([
   z.string().meta({ description: "A channel name (#upgrades) or a Slack channel ID (C…/G…)" }),
-  z.object({ name: z.string(), conditions: conditionsSchema.optional() }).strict(),
+  z
+    .object({
+      name: z.string(),
+      conditions: conditionsSchema.optional(),
+      mentions: z.array(mention).max(MAX_MENTIONS).optional(),
+      mention_on: z
+        .array(z.enum(SEVERITIES))
+        .optional()
+        .meta({ description: "The severities that ping the mentions (default critical)" }),
+    })
+    .strict(),
 ]);
 
 /** The PUT body; the credential fields are checked first (by credentialOf) so each gets its own error code. */
@@ -60,6 +65,7 @@ export const integrationBodySchema = z.object({
   channels: z.array(channelEntry).max(MAX_CHANNELS).optional(),
   enabled: z.boolean().optional().meta({ description: "Receive notifications (default true)" }),
   conditions: conditionsSchema.optional(),
+  threads: z.boolean().optional().meta({ description: "One Slack thread per upgrade (default true; tokens only)" }),
 });
 
 /** A validated PUT: the new credential (if any) and the complete settings after merging with what was stored. */
@@ -92,6 +98,13 @@ function credentialOf(body: Record<string, unknown>): { method: Method; secret: 
   return { method: "webhook", secret };
 }
 
+const newChannel = (name: string): ChannelConfig => ({
+  name,
+  conditions: [],
+  mentions: [],
+  mention_on: DEFAULT_MENTION_ON,
+});
+
 function channelsOf(body: z.infer<typeof integrationBodySchema>): ChannelConfig[] | undefined {
   if (body.channel !== undefined && body.channels !== undefined) {
     throw invalid("validation_error", "Give channel or channels, not both.", [
@@ -100,8 +113,15 @@ function channelsOf(body: z.infer<typeof integrationBodySchema>): ChannelConfig[
   }
   const entries = body.channels ?? (body.channel !== undefined ? [body.channel] : undefined);
   if (entries === undefined) return undefined;
-  const channels = entries.map((e) =>
-    typeof e === "string" ? { name: e, conditions: [] } : { name: e.name, conditions: e.conditions ?? [] },
+  const channels = entries.map((e): ChannelConfig =>
+    typeof e === "string"
+      ? newChannel(e)
+      : {
+          name: e.name,
+          conditions: e.conditions ?? [],
+          mentions: [...new Set(e.mentions ?? [])],
+          mention_on: [...new Set(e.mention_on ?? DEFAULT_MENTION_ON)],
+        },
   );
   const seen = new Set<string>();
   channels.forEach((c, i) => {
@@ -139,7 +159,7 @@ export function planIntegrationUpdate(rawBody: unknown, stored: IntegrationSetti
   const body = parseOrThrow(integrationBodySchema, raw);
   // No channel at all, now or before (an empty list included), means the product's default: #general.
   const listed = channelsOf(body) ?? stored?.channels ?? [];
-  const channels = listed.length ? listed : [{ name: DEFAULT_CHANNEL, conditions: [] }];
+  const channels = listed.length ? listed : [newChannel(DEFAULT_CHANNEL)];
   const method = credential?.method ?? (stored as IntegrationSettings).method;
   if (method === "webhook" && channels.length > 1) {
     throw invalid(
@@ -154,6 +174,8 @@ export function planIntegrationUpdate(rawBody: unknown, stored: IntegrationSetti
       channels,
       enabled: body.enabled ?? stored?.enabled ?? true,
       conditions: body.conditions ?? stored?.conditions ?? [],
+      // A webhook cannot thread: its messages have no ts to reply to or update.
+      threads: method !== "webhook" && (body.threads ?? stored?.threads ?? true),
     },
   };
 }

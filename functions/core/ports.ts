@@ -1,7 +1,7 @@
 import type { SlackMessage } from "./block-kit";
 import type { Condition } from "./conditions";
 import type { EventType, UpgradeEvent } from "./events";
-import type { ChannelConfig, IntegrationSettings, Method } from "./integration";
+import type { ChannelConfig, IntegrationSettings, Method } from "./settings";
 
 /**
  * A credential as stored: AES-256-GCM ciphertext plus the KMS-wrapped data key that opens it. Version 2 binds it to

@@ -17,3 +17,5 @@ export const SEVERITY_COLORS = {
   info: "#36C5F0",
   success: "#2EB67D",
 } as const;
+
+export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const satisfies readonly Severity[];

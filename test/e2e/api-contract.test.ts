@@ -33,6 +33,22 @@ describe("health and routing", () => {
 });
 
 describe("authentication and scopes", () => {
+  it("GET /v1/me says who a token is: the admin, or a workspace token with its scopes", async () => {
+    const admin = await t.call("GET", "/v1/me", { token: t.stack.adminToken });
+    expect(admin.status).toBe(200);
+    expect(admin.body).toEqual({ admin: true, workspace_id: null, token_id: expect.any(String), scopes: [] });
+    const w = await t.workspace("me");
+    const minted = await t.call<{ id: string; token: string }>("POST", `${w.base}/tokens`, {
+      token: w.token,
+      body: { name: "engine", scopes: ["events:write"] },
+    });
+    const me = await t.call("GET", "/v1/me", { token: minted.body.token });
+    expect(me.body).toEqual({ admin: false, workspace_id: w.ws, token_id: minted.body.id, scopes: ["events:write"] });
+    expectError(await t.call("GET", "/v1/me"), 401, "unauthorized");
+    await t.call("DELETE", `${w.base}/tokens/${minted.body.id}`, { token: w.token });
+    expectError(await t.call("GET", "/v1/me", { token: minted.body.token }), 401, "unauthorized");
+  });
+
   it("401 without a token, with an unknown one, with a malformed header", async () => {
     expectError(await t.call("POST", "/v1/workspaces", { body: { name: "x" } }), 401, "unauthorized");
     expectError(

@@ -59,10 +59,11 @@ beforeAll(async () => {
     workspace_id: WS,
     method: "bot_token",
     channels: [
-      { name: "#a", conditions: [] },
-      { name: "#b", conditions: [] },
+      { name: "#a", conditions: [], mentions: [], mention_on: ["critical"] },
+      { name: "#b", conditions: [], mentions: [], mention_on: ["critical"] },
     ],
     enabled: true,
+    threads: false,
     conditions: [],
     credential: await cipher.seal(Buffer.from("xoxb-handler-1"), {
       workspace_id: WS,
@@ -210,7 +211,11 @@ describe("delivery handler on fauxqs + DynamoDB Local", () => {
     await doc.send(
       new PutCommand({
         TableName: process.env.TABLE_NAME,
-        Item: { ...Item, pk: `WS#${THIEF}`, channels: [{ name: "#loot", conditions: [] }] },
+        Item: {
+          ...Item,
+          pk: `WS#${THIEF}`,
+          channels: [{ name: "#loot", conditions: [], mentions: [], mention_on: ["critical"] }],
+        },
       }),
     );
     await store.acceptEvent(

@@ -251,8 +251,9 @@ describe("DynamoStore on DynamoDB Local", () => {
     const victim: IntegrationRecord = {
       workspace_id: "ws_victim",
       method: "bot_token",
-      channels: [{ name: "#a", conditions: [] }],
+      channels: [{ name: "#a", conditions: [], mentions: [], mention_on: ["critical"] }],
       enabled: true,
+      threads: false,
       conditions: [],
       credential: await cipher.seal(Buffer.from(token), {
         workspace_id: "ws_victim",

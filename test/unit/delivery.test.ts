@@ -10,8 +10,9 @@ const SECRET = "xoxb-unit-SECRET";
 const integration: IntegrationRecord = {
   workspace_id: "ws_1",
   method: "bot_token",
-  channels: [{ name: "#a", conditions: [] }],
+  channels: [{ name: "#a", conditions: [], mentions: [], mention_on: ["critical"] }],
   enabled: true,
+  threads: false,
   conditions: [],
   credential: { v: 1, key_id: "k", wrapped_key: "", iv: "", tag: "", ciphertext: "" },
   credential_hint: "…CRET",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../functions/core/errors";
-import { type IntegrationSettings, isSlackWebhookUrl, planIntegrationUpdate } from "../../functions/core/integration";
+import { isSlackWebhookUrl, planIntegrationUpdate } from "../../functions/core/integration";
+import type { IntegrationSettings } from "../../functions/core/settings";
 
 const codeOf = (fn: () => unknown) => {
   try {
@@ -39,9 +40,10 @@ describe("webhook URL (SSRF boundary)", () => {
 describe("planning a PUT", () => {
   const stored: IntegrationSettings = {
     method: "bot_token",
-    channels: [{ name: "#a", conditions: [] }],
+    channels: [{ name: "#a", conditions: [], mentions: [], mention_on: ["critical"] }],
     enabled: false,
     conditions: [],
+    threads: true,
   };
 
   it("first connect: exactly one credential, defaults filled in", () => {
@@ -53,16 +55,17 @@ describe("planning a PUT", () => {
       credential: { method: "bot_token", secret: "xoxb-1" },
       settings: {
         method: "bot_token",
-        channels: [{ name: "#general", conditions: [] }],
+        channels: [{ name: "#general", conditions: [], mentions: [], mention_on: ["critical"] }],
         enabled: true,
         conditions: [],
+        threads: true,
       },
     });
   });
 
   it("an empty channel list means the default #general", () => {
     expect(planIntegrationUpdate({ bot_token: "xoxb-1", channels: [] }, undefined).settings.channels).toEqual([
-      { name: "#general", conditions: [] },
+      { name: "#general", conditions: [], mentions: [], mention_on: ["critical"] },
     ]);
   });
 
@@ -83,5 +86,54 @@ describe("planning a PUT", () => {
     expect(codeOf(() => planIntegrationUpdate({ channel: "#a", channels: ["#b"] }, stored))).toBe("validation_error");
     expect(codeOf(() => planIntegrationUpdate({ enabled: "yes" }, stored))).toBe("validation_error");
     expect(codeOf(() => planIntegrationUpdate("text", stored))).toBe("validation_error");
+  });
+});
+
+describe("threads and mentions", () => {
+  it("threads default to true for tokens and are always false for webhooks", () => {
+    expect(planIntegrationUpdate({ bot_token: "xoxb-1" }, undefined).settings.threads).toBe(true);
+    expect(planIntegrationUpdate({ bot_token: "xoxb-1", threads: false }, undefined).settings.threads).toBe(false);
+    const hook = planIntegrationUpdate(
+      { webhook_url: "https://hooks.slack.com/services/T1/B1/x", threads: true },
+      undefined,
+    );
+    expect(hook.settings.threads).toBe(false);
+  });
+
+  it("keeps validated mentions per channel, with mention_on defaulting to critical", () => {
+    const plan = planIntegrationUpdate(
+      {
+        bot_token: "xoxb-1",
+        channels: [
+          { name: "#prod", mentions: ["S0123ABCD", "U0456EFGH", "here", "here"], mention_on: ["critical", "high"] },
+          { name: "#dev", mentions: ["W0456EFGH"] },
+        ],
+      },
+      undefined,
+    );
+    expect(plan.settings.channels.map((c) => [c.name, c.mentions, c.mention_on])).toEqual([
+      ["#prod", ["S0123ABCD", "U0456EFGH", "here"], ["critical", "high"]],
+      ["#dev", ["W0456EFGH"], ["critical"]],
+    ]);
+  });
+
+  it.each([
+    [["<!channel>"]],
+    [["@here"]],
+    [["u0456efgh"]],
+    [["C0123ABCD"]],
+    [Array.from({ length: 11 }, (_, i) => `U00000${String(i).padStart(2, "0")}`)],
+  ])("refuses mentions %j", (mentions) => {
+    expect(
+      codeOf(() => planIntegrationUpdate({ bot_token: "xoxb-1", channels: [{ name: "#a", mentions }] }, undefined)),
+    ).toBe("validation_error");
+  });
+
+  it("refuses an unknown severity in mention_on", () => {
+    expect(
+      codeOf(() =>
+        planIntegrationUpdate({ bot_token: "xoxb-1", channels: [{ name: "#a", mention_on: ["urgent"] }] }, undefined),
+      ),
+    ).toBe("validation_error");
   });
 });
