@@ -1,4 +1,4 @@
-import { apiWith, ApiError, type Api, type Me } from "./api";
+import { apiWith, ApiError, type Api, type IntegrationView, type Me } from "./api";
 import { h, replace, uid } from "./dom";
 import { notificationLog } from "./log";
 import { previewPanel } from "./preview";
@@ -6,6 +6,8 @@ import { slackCard } from "./slack-card";
 
 /** The token lives in this tab's sessionStorage only: gone when the tab closes, never in localStorage or a cookie. */
 const TOKEN_KEY = "medulla.console.token";
+/** Not a secret: lets a reload ask for the integration while /v1/me is still on its way. */
+const WORKSPACE_KEY = "medulla.console.workspace";
 const main = document.getElementById("main") as HTMLElement;
 const session = document.getElementById("session") as HTMLElement;
 
@@ -63,13 +65,21 @@ function signInScreen(opts: { error?: string } = {}) {
   input.focus();
 }
 
+function forget() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(WORKSPACE_KEY);
+}
+
 async function signIn(token: string, restoring = false) {
   const api = apiWith(token);
+  const known = restoring ? sessionStorage.getItem(WORKSPACE_KEY) : null;
+  const early = known ? api.call<IntegrationView>("GET", `/v1/workspaces/${known}/integrations/slack`) : undefined;
+  early?.catch(() => {});
   let me: Me;
   try {
     me = await api.call<Me>("GET", "/v1/me");
   } catch (err) {
-    sessionStorage.removeItem(TOKEN_KEY);
+    forget();
     const message =
       err instanceof ApiError && err.code === "unauthorized"
         ? restoring
@@ -81,7 +91,10 @@ async function signIn(token: string, restoring = false) {
   }
   sessionStorage.setItem(TOKEN_KEY, token);
   if (me.admin || !me.workspace_id) adminScreen(api, me);
-  else workspaceScreen(api, me);
+  else {
+    sessionStorage.setItem(WORKSPACE_KEY, me.workspace_id);
+    workspaceScreen(api, me, me.workspace_id === known ? early : undefined);
+  }
 }
 
 function signOutButton() {
@@ -91,7 +104,7 @@ function signOutButton() {
       type: "button",
       class: "secondary",
       onclick: () => {
-        sessionStorage.removeItem(TOKEN_KEY);
+        forget();
         signInScreen();
       },
     },
@@ -146,7 +159,7 @@ function adminScreen(api: Api, _me: Me) {
   name.focus();
 }
 
-function workspaceScreen(api: Api, me: Me) {
+function workspaceScreen(api: Api, me: Me, early?: Promise<IntegrationView>) {
   const ws = me.workspace_id as string;
   const base = `/v1/workspaces/${ws}`;
   const can = (scope: string) => me.scopes.includes(scope);
@@ -170,6 +183,8 @@ function workspaceScreen(api: Api, me: Me) {
     onFirstRender: () => {
       performance.mark("console:card-rendered");
       document.body.dataset.ready = "true";
+      // The log after the card: the card is what a person looks at first.
+      void log.load();
     },
   });
   const preview = previewPanel({
@@ -190,8 +205,7 @@ function workspaceScreen(api: Api, me: Me) {
     log.el,
     preview.el,
   );
-  void card.load();
-  void log.load();
+  void card.load(early);
 }
 
 const stored = sessionStorage.getItem(TOKEN_KEY);

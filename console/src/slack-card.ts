@@ -270,7 +270,8 @@ export function slackCard(ctx: {
     if (channels && view) replace(channels, ...view.channels.map(channelHealth));
   }
 
-  async function load() {
+  /** Shows the integration; `early` is a request for it already on its way (a reload with a known workspace). */
+  async function load(early?: Promise<IntegrationView>) {
     setStatus(null);
     replace(body, h("p", { class: "muted", role: "status" }, "Loading the Slack integration…"));
     if (!ctx.canRead) {
@@ -278,7 +279,7 @@ export function slackCard(ctx: {
       return firstRender();
     }
     try {
-      view = await ctx.api.call<IntegrationView>("GET", `${ctx.base}/integrations/slack`);
+      view = await (early ?? ctx.api.call<IntegrationView>("GET", `${ctx.base}/integrations/slack`));
       showConnected();
     } catch (err) {
       if (err instanceof ApiError && err.code === "not_connected") {

@@ -10,8 +10,25 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown) => (typeof v === "string" ? v : "");
 
-/** Slack's escaping reversed, for display: the payload carries &lt; &gt; &amp; for event text. */
-const unescape = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+/** The shortcodes the service's messages use, drawn as Slack draws them (others stay as typed). */
+const EMOJI: Record<string, string> = {
+  mag: "🔍",
+  calendar: "📅",
+  arrow_forward: "▶️",
+  white_check_mark: "✅",
+  x: "❌",
+  warning: "⚠️",
+  rotating_light: "🚨",
+  test_tube: "🧪",
+};
+
+/** Slack's escaping reversed, for display (the payload carries &lt; &gt; &amp; for event text), and emoji. */
+const unescape = (s: string) =>
+  s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&")
+    .replace(/:([a-z0-9_+-]+):/g, (m, name: string) => EMOJI[name] ?? m);
 
 /** `<url|label>`, `<@U…>`, `<!here>`, `<!subteam^S…>` become a link or a mention chip; the rest is inline text. */
 function mrkdwn(source: string): Node[] {
@@ -56,7 +73,7 @@ function inline(source: string): Node[] {
 function textObject(t: unknown): Node[] {
   if (!isObj(t)) return [];
   const value = str(t.text);
-  return t.type === "mrkdwn" ? mrkdwn(value) : [text(value)];
+  return t.type === "mrkdwn" ? mrkdwn(value) : [text(unescape(value))];
 }
 
 function block(b: unknown): HTMLElement | null {
