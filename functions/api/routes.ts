@@ -218,8 +218,8 @@ export const ROUTES = [
     summary: "Deliver a failed notification again",
     success: { status: 202, description: "Back to pending", schema: notificationViewSchema },
   },
-  // The console (contract section 6): static files, no token. API Gateway refuses a route path ending in "/", and
-  // routes "/console/" to "/console"; the greedy route carries the hashed assets.
+  // The console (contract section 6): static files, no token. API Gateway refuses a route path ending in "/"; the
+  // router takes a trailing "/" as optional, so /console/ is the page too. The greedy route carries the assets.
   {
     id: "console",
     method: "GET",
