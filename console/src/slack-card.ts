@@ -252,6 +252,13 @@ export function slackCard(ctx: {
       ),
       h("h3", { tabindex: "-1" }, `Channels (${v.channels.length})`),
       h("ul", { class: "channels" }, ...v.channels.map(channelHealth)),
+      ctx.canWrite
+        ? null
+        : h(
+            "p",
+            { class: "notice" },
+            "This token can see the integration but not test or change it (integration:write).",
+          ),
       h("div", { class: "actions" }, testButton, editButton, disconnectButton),
       confirmBox,
       results,

@@ -105,6 +105,37 @@ describe("the console in a browser", () => {
     await button(page, "Sign out").click();
     await page.getByLabel("API token").waitFor();
     expect(await page.evaluate("sessionStorage.length")).toBe(0);
+
+    // A token revoked while signed in: the next load says so and asks for a token again.
+    const minted = await t.call<{ id: string; token: string }>("POST", `${w.base}/tokens`, {
+      token: w.token,
+      body: { name: "console-revoked", scopes: ["integration:read"] },
+    });
+    await signIn(page, minted.body.token);
+    await t.call("DELETE", `${w.base}/tokens/${minted.body.id}`, { token: w.token });
+    await page.reload();
+    await page.getByText("Your session ended: the token is no longer valid.").waitFor();
+    expect(await page.evaluate("sessionStorage.length")).toBe(0);
+    expect(problems).toEqual([]);
+    await close();
+  });
+
+  it("with a token of fewer scopes, says what it cannot do instead of offering it", async () => {
+    const w = await t.workspace();
+    await w.connect({ bot_token: "xoxb-test-1234", channels: ["#upgrades"] });
+    const reader = await t.call<{ token: string }>("POST", `${w.base}/tokens`, {
+      token: w.token,
+      body: { name: "console-reader", scopes: ["integration:read", "notifications:read"] },
+    });
+    const { page, problems, close } = await openConsole(browser, t.stack.url);
+    await signIn(page, reader.body.token);
+    await page.locator("body[data-ready]").waitFor();
+    for (const name of ["Test Integration", "Edit settings", "Disconnect", "Preview"])
+      expect(await button(page, name).isDisabled(), name).toBe(true);
+    await page.getByText("This token cannot preview events (events:write).").waitFor();
+    await page.getByText("not test or change it (integration:write)").waitFor();
+    await shoot(page, "13-read-only-token");
+    expect(await axeFindings(page)).toEqual([]);
     expect(problems).toEqual([]);
     await close();
   });
@@ -214,6 +245,38 @@ describe("the console in a browser", () => {
     await button(page, "Test Integration").waitFor();
     const after = await t.call<Record<string, unknown>>("GET", `${w.base}/integrations/slack`, { token: w.token });
     expect(after.body).toMatchObject({ enabled: false, credential_hint: "…1234" });
+    expect(problems).toEqual([]);
+    await close();
+  });
+
+  it("connects an incoming webhook: one channel, no threads, mentions checked before they are sent", async () => {
+    const { w, page, problems, close } = await signedIn();
+    await button(page, "Connect Slack").click();
+    await page.getByRole("radio", { name: "Webhook URL" }).check();
+    await page.getByRole("textbox", { name: "Webhook URL" }).fill("https://hooks.slack.com/services/T1/B2/console");
+    expect(await page.getByLabel("Upgrade threads").isDisabled()).toBe(true);
+    await page.getByLabel("Channel", { exact: true }).fill("#hooked");
+    await button(page, "Add").click();
+    // A webhook posts to its own channel: no second entry.
+    expect(await button(page, "Add").isDisabled()).toBe(true);
+    await page.getByText("Conditions and mentions for #hooked").click();
+    await page.getByLabel("Mentions in #hooked").fill("bob");
+    await button(page, "Connect").click();
+    await page.getByText("bob is not a Slack user id").waitFor();
+    expect(await page.getByLabel("Mentions in #hooked").getAttribute("aria-invalid")).toBe("true");
+    await page.getByLabel("Mentions in #hooked").fill("S0123ABCD");
+    await button(page, "Connect").click();
+    await button(page, "Test Integration").waitFor();
+    expect(await page.getByText("Not for webhooks").count()).toBe(1);
+    const stored = await t.call("GET", `${w.base}/integrations/slack`, { token: w.token });
+    expect(stored.body).toMatchObject({
+      method: "webhook",
+      threads: false,
+      channels: [{ name: "#hooked", mentions: ["S0123ABCD"] }],
+    });
+    await button(page, "Test Integration").click();
+    await page.getByText("Test message delivered to 1 channel").waitFor();
+    expect(t.slack.posts("/services/T1/B2/console")).toHaveLength(1);
     expect(problems).toEqual([]);
     await close();
   });
