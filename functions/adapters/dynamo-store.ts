@@ -18,6 +18,7 @@ import {
 import { deliveryGroup } from "../core/delivery";
 import { invalid } from "../core/errors";
 import { withSettingDefaults } from "../core/settings";
+import type { ThreadState } from "../core/threads";
 import type {
   DeliveryInputs,
   DeliveryRef,
@@ -26,6 +27,8 @@ import type {
   EventStore,
   IntegrationRecord,
   IntegrationStore,
+  SlackRefs,
+  ThreadRecord,
   ListQuery,
   NotificationRecord,
   NotificationStore,
@@ -47,6 +50,7 @@ const K = {
   event: (id: string, eventId: string) => ({ pk: ws(id), sk: `EVENT#${eventId}` }),
   notification: (id: string, nid: string) => ({ pk: ws(id), sk: `NOTIF#${nid}` }),
   pace: (id: string, channel: string) => ({ pk: ws(id), sk: `PACE#${channel}` }),
+  thread: (id: string, channel: string, key: string) => ({ pk: ws(id), sk: `THREAD#${channel}#${key}` }),
 };
 const NOTIF_PREFIX = "NOTIF#";
 /** Admin tokens are listed under this owner instead of a workspace (no workspace id can take this form). */
@@ -475,9 +479,20 @@ export class DynamoStore
   async finish(
     workspaceId: string,
     id: string,
-    outcome: { status: "delivered" } | { status: "failed"; error: string },
+    outcome: ({ status: "delivered" } & SlackRefs) | { status: "failed"; error: string },
   ): Promise<boolean> {
     const now = new Date().toISOString();
+    const refs =
+      outcome.status === "delivered"
+        ? Object.fromEntries(
+            (["slack_ts", "thread_ts", "thread_update"] as const)
+              .filter((k) => outcome[k] !== undefined)
+              .map((k) => [k, outcome[k]]),
+          )
+        : {};
+    const setRefs = Object.keys(refs)
+      .map((k) => `, ${k} = :${k}`)
+      .join("");
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -485,7 +500,7 @@ export class DynamoStore
           Key: K.notification(workspaceId, id),
           UpdateExpression:
             outcome.status === "delivered"
-              ? "SET #status = :s, updated_at = :now, delivered_at = :now, outcomes = attempts REMOVE #error"
+              ? `SET #status = :s, updated_at = :now, delivered_at = :now, outcomes = attempts${setRefs} REMOVE #error`
               : "SET #status = :s, updated_at = :now, #error = :e, outcomes = attempts",
           ConditionExpression: "#status = :pending",
           ExpressionAttributeNames: { "#status": "status", "#error": "error" },
@@ -494,6 +509,7 @@ export class DynamoStore
             ":now": now,
             ":pending": "pending",
             ...(outcome.status === "failed" ? { ":e": outcome.error } : {}),
+            ...Object.fromEntries(Object.entries(refs).map(([k, v]) => [`:${k}`, v])),
           },
         }),
       );
@@ -557,12 +573,133 @@ export class DynamoStore
           Key: K.notification(workspaceId, id),
           UpdateExpression: expression,
           ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: { ":v": value },
+          ...(value === undefined ? {} : { ExpressionAttributeValues: { ":v": value } }),
         }),
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
+  }
+
+  async getThread(workspaceId: string, channel: string, key: string): Promise<ThreadRecord | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: K.thread(workspaceId, channel, key), ConsistentRead: true }),
+    );
+    return strip<ThreadRecord & Record<string, unknown>>(out.Item);
+  }
+
+  async openThread(thread: ThreadRecord, opts: { replacing?: string; resetAttemptsOf?: string }): Promise<boolean> {
+    const put = {
+      TableName: this.table,
+      Item: {
+        ...K.thread(thread.workspace_id, thread.channel, thread.key),
+        kind: "thread",
+        ...thread,
+        expires_at: this.expiry(thread.updated_at),
+      },
+      ...(opts.replacing === undefined
+        ? { ConditionExpression: "attribute_not_exists(pk)" }
+        : { ConditionExpression: "ts = :old", ExpressionAttributeValues: { ":old": opts.replacing } }),
+    };
+    try {
+      if (opts.resetAttemptsOf === undefined) {
+        await this.doc.send(new PutCommand(put));
+      } else {
+        // The status post used attempts of the notification's budget: its reply gets a full one, in the same write.
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: put },
+              {
+                Update: {
+                  TableName: this.table,
+                  Key: K.notification(thread.workspace_id, opts.resetAttemptsOf),
+                  UpdateExpression: "SET attempts = :zero, outcomes = :zero",
+                  ConditionExpression: "#status = :pending",
+                  ExpressionAttributeNames: { "#status": "status" },
+                  ExpressionAttributeValues: { ":zero": 0, ":pending": "pending" },
+                },
+              },
+            ],
+          }),
+        );
+      }
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async applyToThread(thread: ThreadRecord, state: ThreadState, notificationId: string): Promise<void> {
+    const now = new Date().toISOString();
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: K.thread(thread.workspace_id, thread.channel, thread.key),
+          UpdateExpression:
+            "SET #state = :state, seq = seq + :one, last_applied = :n, updated_at = :now, expires_at = :exp",
+          ConditionExpression: "ts = :ts AND last_applied <> :n",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":state": state,
+            ":one": 1,
+            ":n": notificationId,
+            ":now": now,
+            ":exp": this.expiry(now),
+            ":ts": thread.ts,
+          },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  async markShown(thread: ThreadRecord, seq: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: K.thread(thread.workspace_id, thread.channel, thread.key),
+          UpdateExpression: "SET shown_seq = :seq",
+          ConditionExpression: "ts = :ts AND shown_seq < :seq",
+          ExpressionAttributeValues: { ":seq": seq, ":ts": thread.ts },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  async startUpdate(workspaceId: string, id: string, maxAttempts: number): Promise<number | undefined> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: K.notification(workspaceId, id),
+          UpdateExpression: "SET update_attempts = if_not_exists(update_attempts, :zero) + :one",
+          ConditionExpression:
+            "thread_update = :pending AND (attribute_not_exists(update_attempts) OR update_attempts < :max)",
+          ExpressionAttributeValues: { ":zero": 0, ":one": 1, ":pending": "pending", ":max": maxAttempts },
+          ReturnValues: "UPDATED_NEW",
+        }),
+      );
+      return Number(out.Attributes?.update_attempts);
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async finishUpdate(workspaceId: string, id: string, error?: string): Promise<void> {
+    await this.setOnNotification(
+      workspaceId,
+      id,
+      error === undefined ? "REMOVE thread_update" : "SET thread_error = :v REMOVE thread_update",
+      error,
+    );
   }
 
   async recordPost(workspaceId: string, channel: string, at: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { IncomingWebhook, IncomingWebhookHTTPError } from "@slack/webhook";
 import { type SlackMessage, slackPayload } from "../core/block-kit";
 import { DeliveryError } from "../core/errors";
-import type { SlackSender, SlackTarget } from "../core/ports";
+import type { Posted, PostOptions, SlackSender, SlackTarget } from "../core/ports";
 import { classifyHttp, classifyNetwork } from "../core/retry-policy";
 
 export interface SlackSenderOptions {
@@ -22,19 +22,49 @@ const isTimeout = (err: unknown) => err instanceof Error && (err.name === "Timeo
 export class HttpSlackSender implements SlackSender {
   constructor(private readonly opts: SlackSenderOptions) {}
 
-  async post(target: SlackTarget, message: SlackMessage, opts: { timeoutMs?: number } = {}): Promise<void> {
+  async post(target: SlackTarget, message: SlackMessage, opts: PostOptions = {}): Promise<Posted> {
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs;
-    if (target.method === "webhook") return this.postWebhook(target.secret, message, timeoutMs);
-    return this.postMessage(target, message, timeoutMs);
+    if (target.method === "webhook") {
+      await this.postWebhook(target.secret, message, timeoutMs);
+      return {};
+    }
+    const body = await this.callApi(
+      "chat.postMessage",
+      target.secret,
+      {
+        ...slackPayload(target.method, target.channel, message),
+        ...(opts.threadTs ? { thread_ts: opts.threadTs, ...(opts.broadcast ? { reply_broadcast: true } : {}) } : {}),
+      },
+      timeoutMs,
+    );
+    return {
+      ...(typeof body.channel === "string" ? { channel_id: body.channel } : {}),
+      ...(typeof body.ts === "string" ? { ts: body.ts } : {}),
+    };
   }
 
-  private async postMessage(target: SlackTarget, message: SlackMessage, timeoutMs: number): Promise<void> {
+  async update(target: { secret: string; channelId: string; ts: string }, message: SlackMessage): Promise<void> {
+    await this.callApi(
+      "chat.update",
+      target.secret,
+      { channel: target.channelId, ts: target.ts, ...message },
+      this.opts.timeoutMs,
+    );
+  }
+
+  /** One Web API call as JSON; Slack's answer when it says ok, else the classified failure. */
+  private async callApi(
+    method: string,
+    token: string,
+    payload: Record<string, unknown>,
+    timeoutMs: number,
+  ): Promise<Record<string, unknown>> {
     let response: Response;
     try {
-      response = await fetch(`${this.opts.apiUrl}chat.postMessage`, {
+      response = await fetch(`${this.opts.apiUrl}${method}`, {
         method: "POST",
-        headers: { "content-type": "application/json; charset=utf-8", authorization: `Bearer ${target.secret}` },
-        body: JSON.stringify(slackPayload(target.method, target.channel, message)),
+        headers: { "content-type": "application/json; charset=utf-8", authorization: `Bearer ${token}` },
+        body: JSON.stringify(payload),
         redirect: "error",
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -42,9 +72,10 @@ export class HttpSlackSender implements SlackSender {
       throw classifyNetwork(isTimeout(err));
     }
     const text = await response.text().catch(() => "");
-    let body: { ok?: unknown; error?: unknown } | undefined;
+    let body: Record<string, unknown> | undefined;
     try {
-      body = JSON.parse(text) as typeof body;
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed === "object" && parsed !== null) body = parsed as Record<string, unknown>;
     } catch {
       // not JSON: a bare error code (as webhooks answer) or nothing useful
     }
@@ -57,6 +88,7 @@ export class HttpSlackSender implements SlackSender {
         : text;
     const failure = classifyHttp(response.status, slackError, response.headers.get("retry-after"));
     if (failure) throw failure;
+    return body ?? {};
   }
 
   private async postWebhook(url: string, message: SlackMessage, timeoutMs: number): Promise<void> {

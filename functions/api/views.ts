@@ -80,6 +80,12 @@ export const notificationViewSchema = z
     created_at: timestamp,
     updated_at: timestamp,
     delivered_at: timestamp.optional(),
+    slack_ts: z.string().optional().meta({ description: "The message's ts in Slack (tokens only)" }),
+    thread_ts: z.string().optional().meta({ description: "The ts of its upgrade thread's status message" }),
+    thread_error: z
+      .string()
+      .optional()
+      .meta({ description: "Why the thread's status message could not be updated; the notification is delivered" }),
   })
   .meta({ id: "Notification" });
 
@@ -95,6 +101,9 @@ export const notificationView = (n: NotificationRecord): z.infer<typeof notifica
   created_at: n.created_at,
   updated_at: n.updated_at,
   ...(n.delivered_at ? { delivered_at: n.delivered_at } : {}),
+  ...(n.slack_ts ? { slack_ts: n.slack_ts } : {}),
+  ...(n.thread_ts ? { thread_ts: n.thread_ts } : {}),
+  ...(n.thread_error ? { thread_error: n.thread_error } : {}),
 });
 
 export const notificationPageSchema = z

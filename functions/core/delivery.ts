@@ -1,7 +1,10 @@
-import { renderEvent, renderTest, type SlackMessage } from "./block-kit";
+import { renderEvent, renderTest } from "./block-kit";
 import { CredentialUnreadableError, DeliveryError } from "./errors";
 import { newSortableId } from "./identity";
 import { DELIVERY, MAX_ATTEMPTS } from "./operational";
+import type { UpgradeEvent } from "./events";
+import type { ChannelConfig } from "./settings";
+import { applyEvent, broadcasts, renderStatus, type ThreadState, threadKeyOf, withMentions } from "./threads";
 import type {
   CredentialCipher,
   DeliveryRef,
@@ -9,7 +12,9 @@ import type {
   EventRecord,
   IntegrationRecord,
   NotificationRecord,
+  Posted,
   SlackSender,
+  ThreadRecord,
 } from "./ports";
 import { retryDelayMs } from "./retry-policy";
 
@@ -91,7 +96,13 @@ export interface DeliverDeps {
   }): Promise<void>;
 }
 
-export type DeliverResult = AttemptOutcome | { status: "skipped"; reason: SkipReason };
+export type DeliverResult =
+  | AttemptOutcome
+  | { status: "skipped"; reason: SkipReason }
+  /** A delivered reply whose status message update follows after `followUpMs` (the message stays queued for it). */
+  | { status: "delivered"; attempts: number; followUpMs: number }
+  /** This visit only updated the thread's status message (`error`: it failed for good, as thread_error). */
+  | { status: "updated"; error?: string };
 
 /**
  * Opens the credential for one use and zeroes it after, whatever happens. `workspaceId` is the id the integration was
@@ -124,16 +135,6 @@ export function newNotification(
   return { ...fields, id, status: "pending", attempts: 0, created_at: at, updated_at: at, dispatch_id: id };
 }
 
-/** Runs the open-and-post step, turning an unreadable credential into its failure code. */
-async function openAndPost(step: () => Promise<AttemptOutcome>): Promise<AttemptOutcome | "credential_unreadable"> {
-  try {
-    return await step();
-  } catch (err) {
-    if (err instanceof CredentialUnreadableError) return "credential_unreadable";
-    throw err;
-  }
-}
-
 /** What the delivery path may do around a post, from the batch that holds the message. */
 export interface DeliverHooks {
   /**
@@ -143,11 +144,20 @@ export interface DeliverHooks {
   beforePost?(): Promise<void>;
 }
 
+/** Slack says the thread's parent is gone: a reply cannot go there. */
+const GONE_THREAD = new Set(["thread_not_found", "invalid_thread_ts"]);
+/** Slack says the status message can no longer be edited. */
+const GONE_STATUS = new Set(["message_not_found", "cant_update_message", "edit_window_closed"]);
+
 /**
  * Delivers one queued notification: the record is the source of truth (attempts counted on it, pending → final
  * once), so redeliveries and crashes never post a delivered notification again nor exceed three attempts. Waits
  * longer than DELIVERY.maxInlineWaitMs (the channel's pacing, a backoff, Retry-After) are never slept: the result
  * says `requeue` with the delay, and the message waits in the queue, holding no worker.
+ *
+ * In a thread (contract section 5) one notification is up to three paced Slack calls: the status message (first
+ * event of a thread), the reply (the notification's commit point), the status message's update (retried on its own).
+ * Each step is recorded before the next, so a retry or a crash resumes after the last one recorded.
  */
 export function makeDeliver(deps: DeliverDeps) {
   const fail = async (
@@ -169,7 +179,8 @@ export function makeDeliver(deps: DeliverDeps) {
     return { status: "failed", error, attempts, exhausted };
   };
 
-  const messageFor = (n: NotificationRecord, event: EventRecord | undefined): SlackMessage | undefined => {
+  const render = { defaultDashboardUrl: deps.defaultDashboardUrl };
+  const messageFor = (n: NotificationRecord, event: EventRecord | undefined, channel: ChannelConfig | undefined) => {
     if (n.type === "test") {
       return renderTest({
         workspaceId: n.workspace_id,
@@ -178,7 +189,7 @@ export function makeDeliver(deps: DeliverDeps) {
         at: n.created_at,
       });
     }
-    return event && renderEvent(event.event, { defaultDashboardUrl: deps.defaultDashboardUrl });
+    return event && withMentions(renderEvent(event.event, render), channel, event.event);
   };
 
   const stillConnected = async (n: NotificationRecord) => {
@@ -192,73 +203,260 @@ export function makeDeliver(deps: DeliverDeps) {
     timeLeftMs: () => number,
     hooks: DeliverHooks = {},
   ): Promise<DeliverResult> {
-    const { notification: n, integration, event, lastPostAt } = await deps.store.loadDelivery(ref);
+    const loaded = await deps.store.loadDelivery(ref);
+    const { integration, event } = loaded;
+    let n = loaded.notification;
     if (!n) return { status: "skipped", reason: "unknown_notification" };
-    if (n.status !== "pending")
+    const updateDue = n.status === "delivered" && n.thread_update === "pending";
+    if (n.status !== "pending" && !updateDue)
       return { status: "skipped", reason: n.status === "delivered" ? "already_delivered" : "already_failed" };
-    if (!integration || integration.connection_id !== n.connection_id)
-      return fail(n, "not_connected", n.attempts, false);
-    if (!integration.enabled) return fail(n, "disabled", n.attempts, false);
-    const message = messageFor(n, event);
-    if (!message) return fail(n, "event_not_found", n.attempts, false);
+    const current = n;
+    const unusable =
+      !integration || integration.connection_id !== n.connection_id
+        ? "not_connected"
+        : !integration.enabled
+          ? "disabled"
+          : undefined;
+    if (unusable || !integration) {
+      if (!updateDue) return fail(n, unusable ?? "not_connected", n.attempts, false);
+      await deps.store.finishUpdate(n.workspace_id, n.id, unusable);
+      return { status: "updated", error: unusable ?? "not_connected" };
+    }
+    const channel = integration.channels.find((c) => c.name === current.channel);
+    const message = messageFor(n, event, channel);
+    if (!message || (!event && n.type !== "test")) {
+      if (!updateDue) return fail(n, "event_not_found", n.attempts, false);
+      await deps.store.finishUpdate(n.workspace_id, n.id, "event_not_found");
+      return { status: "updated", error: "event_not_found" };
+    }
+    const key =
+      integration.threads && integration.method !== "webhook" && event && n.type !== "test"
+        ? threadKeyOf(event.event)
+        : undefined;
 
+    const ws = n.workspace_id;
+    let lastPost = loaded.lastPostAt;
     const inlineWaitMs = () => Math.min(DELIVERY.maxInlineWaitMs, timeLeftMs());
-    const pace = lastPostAt === undefined ? 0 : lastPostAt + deps.channelIntervalMs - deps.now();
-    if (pace > inlineWaitMs()) return { status: "requeue", delayMs: pace, reason: "paced" };
-    if (pace > 0) await deps.sleep(pace);
-
-    let tried = 0;
+    /** The channel's pacing before the next Slack call: undefined when it may go now (after a short sleep). */
+    const paceWait = async (): Promise<number | undefined> => {
+      const pace = lastPost === undefined ? 0 : lastPost + deps.channelIntervalMs - deps.now();
+      if (pace > inlineWaitMs()) return pace;
+      if (pace > 0) await deps.sleep(pace);
+      return undefined;
+    };
     let announced = false;
-    let postedAt = 0;
-    // A credential that cannot be opened (tampered, corrupt, another binding) will never open: fail it now.
-    const outcome = await openAndPost(() =>
-      withCredential(deps.cipher, n.workspace_id, integration, (secret) =>
-        runAttempts({
-          begin: async () => {
-            // A disconnect while we waited to retry stops the retries: nothing more is sent.
-            if (tried++ > 0 && !(await stillConnected(n))) return { stop: "not_connected" };
-            const started = await deps.store.startAttempt(n.workspace_id, n.id, MAX_ATTEMPTS);
-            if (!started) return { stop: "attempts_exhausted" };
-            // An earlier attempt started but its outcome was never written (the process died between Slack's answer
-            // and the write): Slack may have that message already. Say so on the notification.
-            if (started.attempts - 1 > (started.outcomes ?? 0) && !started.uncertain)
-              await deps.store.markUncertain(n.workspace_id, n.id);
-            return started.attempts;
-          },
-          post: async (attempt) => {
-            if (!announced) {
-              announced = true;
-              await hooks.beforePost?.();
-            }
-            try {
-              await deps.sender.post({ method: integration.method, secret, channel: n.channel }, message);
-              // The channel's pace counts from Slack's answer, not from the writes that follow it.
-              postedAt = deps.now();
-            } catch (err) {
-              // The outcome first, then the pace: the window in which a crash loses an outcome stays one write wide.
-              await deps.store.recordOutcome(n.workspace_id, n.id, attempt);
-              await deps.store.recordPost(n.workspace_id, n.channel, deps.now());
-              throw err;
-            }
-          },
-          sleep: deps.sleep,
-          waitBudgetMs: inlineWaitMs,
-          roomForPost: () => timeLeftMs() >= deps.postTimeoutMs,
-        }),
-      ),
-    );
-    if (outcome === "credential_unreadable") return fail(n, "credential_unreadable", n.attempts, false);
-    if (outcome.status === "delivered") {
+    const announce = async () => {
+      if (announced) return;
+      announced = true;
+      await hooks.beforePost?.();
+    };
+    const target = (secret: string) => ({ method: integration.method, secret, channel: current.channel });
+    const roomForPost = () => timeLeftMs() >= deps.postTimeoutMs;
+
+    /** Attempts at one of the notification's own posts (the status message or its message), counted on the record. */
+    let tried = 0;
+    const notificationAttempts = async (call: () => Promise<Posted>) => {
+      let posted: Posted = {};
+      const outcome = await runAttempts({
+        begin: async () => {
+          // A disconnect while we waited to retry stops the retries: nothing more is sent.
+          if (tried++ > 0 && !(await stillConnected(current))) return { stop: "not_connected" };
+          const started = await deps.store.startAttempt(ws, current.id, MAX_ATTEMPTS);
+          if (!started) return { stop: "attempts_exhausted" };
+          // An earlier attempt started but its outcome was never written (the process died between Slack's answer
+          // and the write): Slack may have that message already. Say so on the notification.
+          if (started.attempts - 1 > (started.outcomes ?? 0) && !started.uncertain)
+            await deps.store.markUncertain(ws, current.id);
+          return started.attempts;
+        },
+        post: async (attempt) => {
+          await announce();
+          try {
+            posted = await call();
+            // The channel's pace counts from Slack's answer, not from the writes that follow it.
+            lastPost = deps.now();
+          } catch (err) {
+            // The outcome first, then the pace: the window in which a crash loses an outcome stays one write wide.
+            await deps.store.recordOutcome(ws, current.id, attempt);
+            lastPost = deps.now();
+            await deps.store.recordPost(ws, current.channel, lastPost);
+            throw err;
+          }
+        },
+        sleep: deps.sleep,
+        waitBudgetMs: inlineWaitMs,
+        roomForPost,
+      });
+      return { outcome, posted };
+    };
+
+    /** A main step that did not deliver: failed for good, or back to the queue. */
+    const notDelivered = async (outcome: Exclude<AttemptOutcome, { status: "delivered" }>): Promise<DeliverResult> => {
+      if (outcome.status === "requeue") return outcome;
+      if (outcome.error === "attempts_exhausted" && !(await stillConnected(current)))
+        return fail(current, "not_connected", MAX_ATTEMPTS, false);
+      return fail(current, outcome.error, outcome.attempts, outcome.exhausted);
+    };
+
+    const standalone = async (secret: string): Promise<DeliverResult> => {
+      const wait = await paceWait();
+      if (wait !== undefined) return { status: "requeue", delayMs: wait, reason: "paced" };
+      const { outcome, posted } = await notificationAttempts(() => deps.sender.post(target(secret), message));
+      if (outcome.status !== "delivered") return notDelivered(outcome);
       // Nothing before this write: it is what makes a redelivery of this message a no-op.
-      await deps.store.finish(n.workspace_id, n.id, { status: "delivered" });
-      await deps.store.recordPost(n.workspace_id, n.channel, postedAt);
+      await deps.store.finish(ws, current.id, { status: "delivered", ...(posted.ts ? { slack_ts: posted.ts } : {}) });
+      await deps.store.recordPost(ws, current.channel, lastPost as number);
       return outcome;
+    };
+
+    const threaded = async (secret: string, upgrade: UpgradeEvent, threadKey: string): Promise<DeliverResult> => {
+      let thread = await deps.store.getThread(ws, current.channel, threadKey);
+      let delivered: number | undefined;
+      const newThread = (posted: Posted, state: ThreadState): ThreadRecord | undefined =>
+        posted.ts && posted.channel_id
+          ? {
+              workspace_id: ws,
+              channel: current.channel,
+              key: threadKey,
+              channel_id: posted.channel_id,
+              ts: posted.ts,
+              state,
+              seq: 1,
+              shown_seq: 1,
+              last_applied: current.id,
+              opened_by: current.id,
+              updated_at: new Date(deps.now()).toISOString(),
+            }
+          : undefined;
+
+      while (n?.status === "pending") {
+        const wait = await paceWait();
+        if (wait !== undefined) return { status: "requeue", delayMs: wait, reason: "paced" };
+        if (!thread || thread.gone) {
+          // The first event of this upgrade here (or its thread is gone): the status message first, this step in it.
+          const state = applyEvent(thread ? { ...thread.state, replies: 0 } : undefined, upgrade, render);
+          const { outcome, posted } = await notificationAttempts(() =>
+            deps.sender.post(target(secret), renderStatus(state)),
+          );
+          if (outcome.status !== "delivered") return notDelivered(outcome);
+          const opened = newThread(posted, state);
+          if (!opened) return fail(current, "invalid_response", outcome.attempts, false);
+          const stored = await deps.store.openThread(opened, {
+            ...(thread ? { replacing: thread.ts } : {}),
+            resetAttemptsOf: current.id,
+          });
+          await deps.store.recordPost(ws, current.channel, lastPost as number);
+          tried = 0;
+          // Another writer's thread won (it cannot within one FIFO group; only an operator's redrive could race).
+          thread = stored ? opened : await deps.store.getThread(ws, current.channel, threadKey);
+          continue;
+        }
+        const parent = thread;
+        const { outcome, posted } = await notificationAttempts(() =>
+          deps.sender.post(target(secret), message, { threadTs: parent.ts, broadcast: broadcasts(upgrade) }),
+        );
+        if (outcome.status === "failed" && GONE_THREAD.has(outcome.error) && parent.opened_by !== current.id) {
+          // Deleted under us: a new status message starts the thread again (recorded, so a requeue remembers it),
+          // and this reply goes there.
+          thread = { ...parent, gone: true };
+          await deps.store.openThread(thread, { replacing: parent.ts });
+          continue;
+        }
+        if (outcome.status !== "delivered") return notDelivered(outcome);
+        const due = parent.last_applied !== current.id;
+        await deps.store.finish(ws, current.id, {
+          status: "delivered",
+          ...(posted.ts ? { slack_ts: posted.ts } : {}),
+          thread_ts: parent.ts,
+          ...(due ? { thread_update: "pending" as const } : {}),
+        });
+        await deps.store.recordPost(ws, current.channel, lastPost as number);
+        if (!due) return outcome;
+        delivered = outcome.attempts;
+        n = { ...current, status: "delivered", thread_update: "pending" };
+      }
+
+      // The status message shows this step: its update, retried on its own, never re-posting the reply.
+      if (!thread) {
+        await deps.store.finishUpdate(ws, current.id, "thread_not_found");
+        return { status: "updated", error: "thread_not_found" };
+      }
+      if (thread.last_applied !== current.id) {
+        const state = applyEvent(thread.state, upgrade, render);
+        await deps.store.applyToThread(thread, state, current.id);
+        thread = { ...thread, state, seq: thread.seq + 1, last_applied: current.id };
+      }
+      const shown = thread;
+      if (shown.shown_seq >= shown.seq && !shown.gone) {
+        await deps.store.finishUpdate(ws, current.id);
+        return delivered === undefined ? { status: "updated" } : { status: "delivered", attempts: delivered };
+      }
+      const wait = await paceWait();
+      if (wait !== undefined) {
+        return delivered === undefined
+          ? { status: "requeue", delayMs: wait, reason: "paced" }
+          : { status: "delivered", attempts: delivered, followUpMs: wait };
+      }
+      let restarted: Posted | undefined;
+      const outcome = await runAttempts({
+        begin: async () =>
+          (await deps.store.startUpdate(ws, current.id, MAX_ATTEMPTS)) ?? { stop: "attempts_exhausted" },
+        post: async () => {
+          await announce();
+          try {
+            if (shown.gone) {
+              restarted = await deps.sender.post(target(secret), renderStatus({ ...shown.state, replies: 0 }));
+            } else {
+              await deps.sender.update(
+                { secret, channelId: shown.channel_id, ts: shown.ts },
+                renderStatus(shown.state),
+              );
+            }
+          } finally {
+            lastPost = deps.now();
+            await deps.store.recordPost(ws, current.channel, lastPost);
+          }
+        },
+        sleep: deps.sleep,
+        waitBudgetMs: inlineWaitMs,
+        roomForPost,
+      });
+      if (outcome.status === "requeue") {
+        return delivered === undefined
+          ? outcome
+          : { status: "delivered", attempts: delivered, followUpMs: outcome.delayMs };
+      }
+      if (outcome.status === "failed" && GONE_STATUS.has(outcome.error)) {
+        // Not editable any more: a new status message takes over the thread (the next visit posts it, paced).
+        await deps.store.openThread({ ...shown, gone: true }, { replacing: shown.ts });
+        return delivered === undefined
+          ? { status: "requeue", delayMs: deps.channelIntervalMs, reason: "paced" }
+          : { status: "delivered", attempts: delivered, followUpMs: deps.channelIntervalMs };
+      }
+      const error = outcome.status === "failed" ? outcome.error : undefined;
+      if (restarted) {
+        const opened = newThread(restarted, { ...shown.state, replies: 0 });
+        if (opened)
+          await deps.store.openThread({ ...opened, seq: shown.seq, shown_seq: shown.seq }, { replacing: shown.ts });
+      } else if (!error) {
+        await deps.store.markShown(shown, shown.seq);
+      }
+      await deps.store.finishUpdate(ws, current.id, error);
+      return delivered === undefined
+        ? { status: "updated", ...(error ? { error } : {}) }
+        : { status: "delivered", attempts: delivered };
+    };
+
+    // A credential that cannot be opened (tampered, corrupt, another binding) will never open: fail it now.
+    try {
+      return await withCredential(deps.cipher, ws, integration, (secret) =>
+        key && event ? threaded(secret, event.event, key) : standalone(secret),
+      );
+    } catch (err) {
+      if (!(err instanceof CredentialUnreadableError)) throw err;
+      if (!updateDue) return fail(current, "credential_unreadable", current.attempts, false);
+      await deps.store.finishUpdate(ws, current.id, "credential_unreadable");
+      return { status: "updated", error: "credential_unreadable" };
     }
-    if (outcome.status === "failed") {
-      if (outcome.error === "attempts_exhausted" && !(await stillConnected(n)))
-        return fail(n, "not_connected", MAX_ATTEMPTS, false);
-      return fail(n, outcome.error, outcome.attempts, outcome.exhausted);
-    }
-    return outcome;
   };
 }

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { riskLevel, type Severity } from "./severity";
+import { severityOf } from "./severity";
 
 const version = z.string().min(1).max(64);
 const shortText = z.string().max(256);
@@ -120,18 +120,6 @@ export const EVENT_TYPES = [
   "execution_completed",
   "execution_failed",
 ] as const;
-
-export function severityOf(event: UpgradeEvent): Severity {
-  switch (event.type) {
-    case "scan_completed":
-    case "upgrade_scheduled":
-      return riskLevel(event.data.risk_score);
-    case "execution_failed":
-      return "critical";
-    default:
-      return "info";
-  }
-}
 
 /** The labels conditions are matched against: the event's own, overridden by the built-ins so they cannot be spoofed. */
 export function matchLabels(event: UpgradeEvent): Record<string, string> {

@@ -20,6 +20,10 @@ export const METRICS = {
   rateLimited: "RateLimited",
   /** An exception inside one delivery record (DynamoDB, KMS, a bug): the batch goes on, the record is retried. */
   deliveryRecordErrors: "DeliveryRecordErrors",
+  /** A thread's status message updated in place (or started again when Slack says it is gone). */
+  threadUpdates: "ThreadUpdates",
+  /** A status message update that failed for good: recorded as the notification's thread_error. */
+  threadUpdateFailures: "ThreadUpdateFailures",
 } as const;
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
 

@@ -2,6 +2,7 @@ import type { SlackMessage } from "./block-kit";
 import type { Condition } from "./conditions";
 import type { EventType, UpgradeEvent } from "./events";
 import type { ChannelConfig, IntegrationSettings, Method } from "./settings";
+import type { ThreadState } from "./threads";
 
 /**
  * A credential as stored: AES-256-GCM ciphertext plus the KMS-wrapped data key that opens it. Version 2 binds it to
@@ -71,6 +72,45 @@ export interface NotificationRecord {
   connection_id: string;
   /** The queue's deduplication id; a manual retry sets a new one so deduplication does not swallow it. */
   dispatch_id: string;
+  /** The message's ts and its thread's, once Slack answered with them (tokens only). */
+  slack_ts?: string;
+  thread_ts?: string;
+  /** The thread's status message still has to show this notification's step (its reply is posted). */
+  thread_update?: "pending";
+  /** Attempts at that update. */
+  update_attempts?: number;
+  /** Why the status message could not be updated; the notification itself is delivered. */
+  thread_error?: string;
+}
+
+/** A delivered message's place in Slack, and whether its thread's status message is still to be updated. */
+export interface SlackRefs {
+  slack_ts?: string;
+  thread_ts?: string;
+  thread_update?: "pending";
+}
+
+/** An upgrade's thread in one channel (contract section 5): where its status message is and what it shows. */
+export interface ThreadRecord {
+  workspace_id: string;
+  channel: string;
+  key: string;
+  /** The channel id Slack returned (chat.update needs it, not the name). */
+  channel_id: string;
+  /** The status message's ts: the thread's parent. */
+  ts: string;
+  /** The upgrade so far, every applied step included. */
+  state: ThreadState;
+  /** Steps applied to `state`; the status message shows `shown_seq` of them. */
+  seq: number;
+  shown_seq: number;
+  /** The notification whose step was applied last (applying is idempotent per notification). */
+  last_applied: string;
+  /** The notification that posted this status message. */
+  opened_by: string;
+  /** Slack said the status message is gone or not editable: the next step posts a new one. */
+  gone?: true;
+  updated_at: string;
 }
 
 export interface EventRecord {
@@ -190,12 +230,27 @@ export interface DeliveryStore {
   finish(
     workspaceId: string,
     id: string,
-    outcome: { status: "delivered" } | { status: "failed"; error: string },
+    outcome: ({ status: "delivered" } & SlackRefs) | { status: "failed"; error: string },
   ): Promise<boolean>;
   /** Attempt number `attempt` failed and that is recorded (before anything else is written). */
   recordOutcome(workspaceId: string, id: string, attempt: number): Promise<void>;
   markUncertain(workspaceId: string, id: string): Promise<void>;
   recordPost(workspaceId: string, channel: string, at: number): Promise<void>;
+  getThread(workspaceId: string, channel: string, key: string): Promise<ThreadRecord | undefined>;
+  /**
+   * Stores a status message just posted: a new thread (none may exist) or a restart (replacing the one whose ts was
+   * `replacing`). With `resetAttemptsOf`, that notification's attempt count starts again for its reply, in the same
+   * write. False when another writer got there first.
+   */
+  openThread(thread: ThreadRecord, opts: { replacing?: string; resetAttemptsOf?: string }): Promise<boolean>;
+  /** The thread's state with one more notification's step applied (only if the thread is still `ts`). */
+  applyToThread(thread: ThreadRecord, state: ThreadState, notificationId: string): Promise<void>;
+  /** The status message now shows `seq` steps. */
+  markShown(thread: ThreadRecord, seq: number): Promise<void>;
+  /** Counts an attempt at the status message update; undefined when none is due or none is left. */
+  startUpdate(workspaceId: string, id: string, maxAttempts: number): Promise<number | undefined>;
+  /** The update is done, or failed for good with `error` (the notification's thread_error). */
+  finishUpdate(workspaceId: string, id: string, error?: string): Promise<void>;
 }
 
 export interface SlackTarget {
@@ -205,10 +260,26 @@ export interface SlackTarget {
   channel: string;
 }
 
-/** Posts one message; throws DeliveryError with a code and whether it is worth retrying. */
+export interface PostOptions {
+  /** Overrides the sender's own timeout for this post (the synchronous test message needs less). */
+  timeoutMs?: number;
+  /** Posts a reply in this message's thread. */
+  threadTs?: string;
+  /** A reply also shown in the channel. */
+  broadcast?: boolean;
+}
+
+/** Where Slack put a message: the channel's id and the message's ts (tokens only; a webhook says neither). */
+export interface Posted {
+  channel_id?: string;
+  ts?: string;
+}
+
+/** Talks to Slack; throws DeliveryError with a code and whether it is worth retrying. */
 export interface SlackSender {
-  /** `timeoutMs` overrides the sender's own timeout for this post (the synchronous test message needs less). */
-  post(target: SlackTarget, message: SlackMessage, opts?: { timeoutMs?: number }): Promise<void>;
+  post(target: SlackTarget, message: SlackMessage, opts?: PostOptions): Promise<Posted>;
+  /** chat.update of a message this app posted, by channel id and ts (tokens only). */
+  update(target: { secret: string; channelId: string; ts: string }, message: SlackMessage): Promise<void>;
 }
 
 export type { ChannelConfig, Condition };

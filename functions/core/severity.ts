@@ -1,3 +1,5 @@
+import type { UpgradeEvent } from "./events";
+
 export type RiskLevel = "critical" | "high" | "medium" | "low";
 export type Severity = RiskLevel | "info";
 
@@ -19,3 +21,16 @@ export const SEVERITY_COLORS = {
 } as const;
 
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const satisfies readonly Severity[];
+
+/** An event's built-in `severity` label: risk for scans and schedules, critical for failures, info otherwise. */
+export function severityOf(event: UpgradeEvent): Severity {
+  switch (event.type) {
+    case "scan_completed":
+    case "upgrade_scheduled":
+      return riskLevel(event.data.risk_score);
+    case "execution_failed":
+      return "critical";
+    default:
+      return "info";
+  }
+}

@@ -64,6 +64,15 @@ function report(notificationId: string, result: DeliverResult, sentAt: number) {
     case "skipped":
       logger.info("skipped", { notification_id: notificationId, reason: result.reason });
       return;
+    case "updated":
+      if (result.error) {
+        logger.warn("thread update failed", { notification_id: notificationId, thread_error: result.error });
+        emit(METRICS.threadUpdateFailures);
+      } else {
+        logger.info("thread updated", { notification_id: notificationId });
+        emit(METRICS.threadUpdates);
+      }
+      return;
   }
 }
 
@@ -130,16 +139,20 @@ export function makeProcessBatch(deps: BatchDeps) {
         return;
       }
       report(ref.notification_id, result, Number(record.attributes.SentTimestamp));
-      if (result.status === "requeue") {
+      // A wait (pacing, a retry, or a delivered reply's status update still to come) keeps the message and the rest
+      // of its channel on the queue for that long.
+      const waitMs =
+        result.status === "requeue" ? result.delayMs : "followUpMs" in result ? result.followUpMs : undefined;
+      if (waitMs !== undefined) {
         const later = [record, ...rest];
         await deps.queue.handBack(
           later.map((r) => r.receiptHandle),
-          visibilitySecondsFor(result.delayMs),
+          visibilitySecondsFor(waitMs),
         );
         failures.push(...later.map((r) => r.messageId));
         return;
       }
-      if (result.status === "delivered" && paced) {
+      if ((result.status === "delivered" || result.status === "updated") && paced) {
         // Kept on the queue for the channel's interval instead of deleted: FIFO holds the channel's next message back
         // until then, so that one comes when it may be posted, not early only to be handed back. When it comes
         // again, this one is skipped (already delivered) and deleted.

@@ -45,10 +45,11 @@ afterAll(async () => {
 
 const SECRET = "xoxb-777-888-TOPSECRETzz42";
 let n = 0;
+/** A standalone post per event (threads are tested in threads.test.ts), so each attempt is the event's own post. */
 async function connected(settings: Record<string, unknown> = {}) {
   const w = await t.workspace();
   const channel = `#d-${++n}`;
-  await w.connect({ bot_token: SECRET, channel, ...settings });
+  await w.connect({ bot_token: SECRET, channel, threads: false, ...settings });
   return { ...w, channel };
 }
 

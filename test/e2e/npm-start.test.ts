@@ -11,7 +11,7 @@ import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../local/emulators";
 import { FakeSlack } from "../../local/fake-slack";
-import { scanEvent } from "../fixtures/events";
+import { completedEvent, scanEvent, startedEvent } from "../fixtures/events";
 
 interface App {
   child: ChildProcess;
@@ -268,6 +268,46 @@ describe("npm start on this machine", () => {
     expect(printedAfterRestart.filter((l) => l.includes(third))).not.toEqual([]);
     expect(printedAfterRestart.filter((l) => l.includes(first) || l.includes(second))).toEqual([]);
   });
+
+  it("continues an upgrade's thread after a restart: the reply goes under the same status message, which is updated", async () => {
+    const upgrade = { upgrade_id: `upg-restart-${Date.now()}` };
+    const before = await call<{ notifications: { id: string }[] }>("POST", `${ws.base}/events`, ws.token, {
+      ...startedEvent(),
+      ...upgrade,
+      cluster: { name: "cluster-thread" },
+    });
+    const firstId = (before.body.notifications[0] as { id: string }).id;
+    const delivered = await settled(firstId);
+    const status = slack
+      .posts(CHANNEL)
+      .find((r) => !r.body.thread_ts && String(r.body.text).includes("cluster-thread"));
+    expect(status).toBeDefined();
+    const running = app as App;
+    running.child.kill("SIGTERM");
+    expect(await running.exited).toBe(0);
+    await startApp();
+
+    const after = await call<{ notifications: { id: string }[] }>("POST", `${ws.base}/events`, ws.token, {
+      ...completedEvent(),
+      ...upgrade,
+      cluster: { name: "cluster-thread" },
+    });
+    const secondId = (after.body.notifications[0] as { id: string }).id;
+    const replyTwo = await settled(secondId);
+    const parentTs = (delivered as unknown as { thread_ts: string }).thread_ts;
+    expect(replyTwo).toMatchObject({ status: "delivered", thread_ts: parentTs });
+    const deadline = Date.now() + 10_000;
+    while (slack.updates(CHANNEL).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const [update] = slack.updates(CHANNEL);
+    const channelId = slack.channels.get(CHANNEL)?.id;
+    expect(update?.body).toMatchObject({ channel: channelId, ts: parentTs });
+    expect(String(update?.body.text)).toContain("Completed");
+    expect(slack.transcript(CHANNEL).filter((l) => l.includes("cluster-thread"))).toEqual([
+      expect.stringMatching(/^Upgrade cluster-thread: 1\.29 → 1\.30 \[Completed\] \(edited 1×\)$/),
+      expect.stringMatching(/^ {4}↳ .*Upgrade started: cluster-thread$/),
+      expect.stringMatching(/^ {4}↳ .*Upgrade completed: cluster-thread$/),
+    ]);
+  }, 90_000);
 
   it("takes DynamoDB Local down with it when killed outright", async () => {
     const running = app as App;

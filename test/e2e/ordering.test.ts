@@ -13,7 +13,8 @@ afterAll(async () => {
 
 it("keeps per-channel order and SLACK_CHANNEL_INTERVAL_MS between posts, while other channels proceed", async () => {
   const w = await t.workspace();
-  await w.connect({ bot_token: "xoxb-order-1", channels: ["#busy", "#other"] });
+  // Standalone posts: one Slack call per event (threads pace their own calls the same way; see threads.test.ts).
+  await w.connect({ bot_token: "xoxb-order-1", channels: ["#busy", "#other"], threads: false });
   // The third post is retried after 1 s: order must hold through a retry too.
   t.slack.script("#busy", {}, {}, { status: 503 });
   const accepted: string[] = [];
@@ -42,6 +43,7 @@ it("one hanging channel does not hold up another channel's posts beyond that cha
   const w = await t.workspace("isolation");
   await w.connect({
     bot_token: "xoxb-order-2",
+    threads: false,
     channels: [
       { name: "#hangs", conditions: [{ key: "lane", operator: "In", values: ["hang"] }] },
       { name: "#flows", conditions: [{ key: "lane", operator: "In", values: ["flow"] }] },

@@ -42,6 +42,10 @@ class ScriptedSender implements SlackSender {
     this.calls.push({ secret: target.secret, channel: target.channel });
     const answer = this.answers.shift();
     if (answer) throw answer;
+    return {};
+  }
+  async update(): Promise<void> {
+    throw new Error("no thread in these tests");
   }
 }
 
@@ -211,7 +215,9 @@ describe("delivering one notification", () => {
     const sender: SlackSender = {
       post: async () => {
         order.push("post");
+        return {};
       },
+      update: async () => {},
     };
     await setup(sender)(ref("n1"), plenty, {
       beforePost: async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { eventSchema, matchLabels, severityOf } from "../../functions/core/events";
+import { eventSchema, matchLabels } from "../../functions/core/events";
+import { severityOf } from "../../functions/core/severity";
 import { riskLevel } from "../../functions/core/severity";
 import { completedEvent, failedEvent, scanEvent, scheduledEvent, startedEvent } from "../fixtures/events";
 

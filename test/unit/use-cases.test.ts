@@ -58,6 +58,10 @@ class ScriptedSender implements SlackSender {
     this.posts.push({ target, timeoutMs: opts?.timeoutMs });
     const answer = this.answers[target.channel]?.shift();
     if (answer) throw answer;
+    return {};
+  }
+  async update(): Promise<void> {
+    throw new Error("the test message never threads");
   }
 }
 

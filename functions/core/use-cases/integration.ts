@@ -94,7 +94,7 @@ export async function sendTestMessage(deps: TestMessageDeps, workspaceId: string
   const integration = await deps.integrations.getIntegration(workspaceId);
   if (!integration) throw notConnected();
   /** Every channel at once; `post` is absent when the credential cannot be opened (each result says so). */
-  const testAll = (post?: (channel: string, message: SlackMessage) => Promise<void>) =>
+  const testAll = (post?: (channel: string, message: SlackMessage) => Promise<unknown>) =>
     Promise.all(
       integration.channels.map(async ({ name: channel }): Promise<TestResult> => {
         const record = newNotification({
@@ -110,7 +110,9 @@ export async function sendTestMessage(deps: TestMessageDeps, workspaceId: string
         const outcome: AttemptOutcome = post
           ? await runAttempts({
               begin: async () => (attempt < MAX_ATTEMPTS ? ++attempt : { stop: "attempts_exhausted" }),
-              post: () => post(channel, message),
+              post: async () => {
+                await post(channel, message);
+              },
               sleep: async (ms) => {
                 waited += ms;
                 await deps.sleep(ms);
