@@ -16,7 +16,14 @@ const BADGE = { pending: "badge-pending", delivered: "badge-ok", failed: "badge-
  * The notification log, newest first: a Status filter, Load more (the API's next_cursor; a filtered page may be
  * short and still have more), and Retry on failed notifications, whose outcome is then followed until it settles.
  */
-export function notificationLog(ctx: { api: Api; base: string; canRead: boolean; canRetry: boolean }) {
+export function notificationLog(ctx: {
+  api: Api;
+  base: string;
+  canRead: boolean;
+  canRetry: boolean;
+  /** Told when an outcome may have changed a channel's health (a retry settled, a refresh). */
+  onOutcome(): void;
+}) {
   const statusId = uid("status");
   const status = h(
     "select",
@@ -124,6 +131,7 @@ export function notificationLog(ctx: { api: Api; base: string; canRead: boolean;
       }
       swap(current);
       if (current.status !== "pending") live.textContent = `${n.channel}: ${STATUS_LABEL[current.status]}.`;
+      ctx.onOutcome();
     } catch (err) {
       button.disabled = false;
       message.textContent = `Retry failed: ${(err as Error).message}`;
@@ -177,7 +185,10 @@ export function notificationLog(ctx: { api: Api; base: string; canRead: boolean;
   }
 
   status.addEventListener("change", () => void page(true));
-  refresh.addEventListener("click", () => void page(true));
+  refresh.addEventListener("click", () => {
+    void page(true);
+    ctx.onOutcome();
+  });
   more.addEventListener("click", () => void page(false));
 
   const load = () => {

@@ -173,6 +173,7 @@ function workspaceScreen(api: Api, me: Me, early?: Promise<IntegrationView>) {
     base,
     canRead: can("notifications:read"),
     canRetry: can("integration:write"),
+    onOutcome: () => void card.refreshHealth(),
   });
   const card = slackCard({
     api,

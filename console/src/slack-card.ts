@@ -267,7 +267,9 @@ export function slackCard(ctx: {
     if (focusEdit) editButton.focus();
   }
 
+  /** Each channel's health again, in place (after a test, a retry, a refresh of the log). */
   async function refreshView() {
+    if (!view) return;
     try {
       view = await ctx.api.call<IntegrationView>("GET", `${ctx.base}/integrations/slack`);
     } catch {
@@ -302,5 +304,5 @@ export function slackCard(ctx: {
     }
   }
 
-  return { el, load, current: () => view };
+  return { el, load, refreshHealth: refreshView, current: () => view };
 }
