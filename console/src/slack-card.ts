@@ -190,7 +190,7 @@ export function slackCard(ctx: {
     });
 
     disconnectButton.addEventListener("click", () => {
-      const confirm = h("button", { type: "button", class: "danger" }, "Confirm");
+      const confirm = h("button", { type: "button", class: "danger solid" }, "Confirm");
       const cancel = h("button", { type: "button", class: "secondary" }, "Cancel");
       replace(
         confirmBox,
