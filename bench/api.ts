@@ -4,9 +4,10 @@ type Stack = Awaited<ReturnType<typeof startStackWithFakeSlack>>["stack"];
 
 /**
  * A workspace on a bench's local stack, connected with a bot token to `channels`, each taking the events whose
- * `shard` label is its index; `call` speaks the API with its token.
+ * `shard` label is its index; `call` speaks the API with its token. Threads are off unless asked for: most figures
+ * are of one post per event.
  */
-export async function benchWorkspace(stack: Stack, channels: string[]) {
+export async function benchWorkspace(stack: Stack, channels: string[], opts: { threads?: boolean } = {}) {
   const request = async (method: string, path: string, token: string, body: unknown) => {
     const res = await fetch(`${stack.url}${path}`, {
       method,
@@ -21,6 +22,7 @@ export async function benchWorkspace(stack: Stack, channels: string[]) {
   const base = `/v1/workspaces/${ws.workspace_id}`;
   await request("PUT", `${base}/integrations/slack`, token, {
     bot_token: "xoxb-bench-1",
+    threads: opts.threads ?? false,
     channels: channels.map((name, i) => ({
       name,
       conditions: [{ key: "shard", operator: "In", values: [String(i)] }],

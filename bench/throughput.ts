@@ -7,6 +7,9 @@
  *   - `hanging`: 5 channels, one of which Slack never answers; events at a gentle rate: accept-to-Slack latency of
  *                the other four.
  *   - `gentle`:  one channel, an event every 1.2 s: accept-to-Slack latency.
+ *   - `threads`: an upgrade of five events as one thread: the Slack calls it costs and the smallest gap between two;
+ *                then, an event every 2.5 s, a later reply's accept-to-Slack latency beside a standalone post's on
+ *                another channel at the same rate.
  */
 import { type LocalAwsCredentials, newLocalCredentials } from "../local/data-dir";
 import { freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
@@ -15,7 +18,7 @@ import { startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack"
 import { benchWorkspace } from "./api";
 import { resultOfChild } from "./child";
 
-export type Scenario = "burst" | "hanging" | "gentle";
+export type Scenario = "burst" | "hanging" | "gentle" | "threads";
 interface Emulators {
   dynamodbEndpoint: string;
   sqsEndpoint: string;
@@ -156,7 +159,107 @@ async function gentle(emulators: Emulators) {
   });
 }
 
-const SCENARIOS = { burst, hanging, gentle };
+async function threads(emulators: Emulators) {
+  const { stack, slack } = await startStackWithFakeSlack({
+    ...emulators,
+    name: "bench-th",
+    channelIntervalMs: 1000,
+    env: { SLACK_TIMEOUT_MS: "10000" },
+  });
+  try {
+    const threaded = await benchWorkspace(stack, ["#th-upgrade", "#th-replies"], { threads: true });
+    const standalone = await benchWorkspace(stack, ["#th-standalone"]);
+    const versions = { current_version: "1.29", target_version: "1.30" };
+    const event = (id: string, shard: number, upgrade: string, type: string, data: Record<string, unknown>) => ({
+      event_id: id,
+      type,
+      upgrade_id: upgrade,
+      cluster: { name: id },
+      labels: { shard: String(shard) },
+      data: { ...versions, ...data },
+    });
+    const steps: [string, Record<string, unknown>][] = [
+      ["scan_completed", { risk_score: 40 }],
+      ["upgrade_scheduled", { risk_score: 40, maintenance_window: { start: "a", end: "b" } }],
+      ["execution_started", { execution_id: "x1" }],
+      [
+        "execution_completed",
+        { execution_id: "x1", duration_seconds: 60, rollback_status: "none", confidence_score: 90 },
+      ],
+      ["scan_completed", { risk_score: 20 }],
+    ];
+    // In accept order: each post answers before the next is sent.
+    for (const [i, [type, data]] of steps.entries())
+      await threaded.call("POST", `${threaded.base}/events`, event(`th-u-${i}`, 0, "upg-bench", type, data));
+    const upgradeCalls = () => [...slack.posts("#th-upgrade"), ...slack.updates("#th-upgrade")];
+    await waitFor(() => upgradeCalls().length >= 10, 60_000);
+    await sleep(3000);
+    const calls = upgradeCalls().sort((a, b) => a.at - b.at);
+    const kinds = calls.map((c) => (c.path.endsWith("chat.update") ? "update" : c.body.thread_ts ? "reply" : "status"));
+    const gaps = calls.slice(1).map((c, i) => c.at - (calls[i] as { at: number }).at);
+
+    const accepted = new Map<string, number>();
+    for (let i = 0; i < 12; i++) {
+      const started = { execution_id: "x-lat" };
+      await threaded.call(
+        "POST",
+        `${threaded.base}/events`,
+        event(`th-r-${i}`, 1, "upg-latency", "execution_started", started),
+      );
+      accepted.set(`th-r-${i}`, Date.now());
+      await standalone.call(
+        "POST",
+        `${standalone.base}/events`,
+        event(`th-s-${i}`, 0, "upg-none", "execution_started", started),
+      );
+      accepted.set(`th-s-${i}`, Date.now());
+      await sleep(2500);
+    }
+    const arrived = (channel: string, prefix: string, replyOnly: boolean) => {
+      const at = new Map<string, number>();
+      for (const r of slack.posts(channel)) {
+        if (replyOnly && !r.body.thread_ts) continue;
+        const id = new RegExp(`${prefix}-\\d+`).exec(String(r.body.text))?.[0];
+        if (id && !at.has(id)) at.set(id, r.at);
+      }
+      return at;
+    };
+    await waitFor(
+      () => arrived("#th-replies", "th-r", true).size >= 12 && arrived("#th-standalone", "th-s", false).size >= 12,
+      60_000,
+    );
+    const replies = arrived("#th-replies", "th-r", true);
+    const posts = arrived("#th-standalone", "th-s", false);
+    const latency = (at: Map<string, number>, ids: string[]) =>
+      ids.map((id) => (at.get(id) as number) - (accepted.get(id) as number));
+    // The first event of a thread waits one interval between its status message and its reply, by design.
+    const later = latency(
+      replies,
+      Array.from({ length: 11 }, (_, i) => `th-r-${i + 1}`),
+    );
+    const alone = latency(
+      posts,
+      Array.from({ length: 11 }, (_, i) => `th-s-${i + 1}`),
+    );
+    return {
+      scenario: "threads",
+      calls: calls.length,
+      statusPosts: kinds.filter((k) => k === "status").length,
+      replies: kinds.filter((k) => k === "reply").length,
+      updates: kinds.filter((k) => k === "update").length,
+      minGapMs: Math.min(...gaps),
+      replyP50: pct(later, 50),
+      replyP99: pct(later, 99),
+      standaloneP50: pct(alone, 50),
+      standaloneP99: pct(alone, 99),
+    };
+  } finally {
+    await stack.stop();
+    await slack.stop();
+  }
+}
+
+const SCENARIOS = { burst, hanging, gentle, threads };
 
 /** Runs one scenario in a child process and returns what it measured. */
 export const runScenario = (scenario: Scenario, emulators: Emulators) =>
@@ -183,6 +286,14 @@ export function printThroughput(results: Record<string, number | string>[]) {
   );
   console.log(
     `| one channel, an event every 1.2 s: accept-to-Slack p50 / p99 | ${f(gentle.p50)} / ${f(gentle.p99)} ms |`,
+  );
+  const th = get("threads");
+  console.log(
+    `| an upgrade of 5 events as one thread: Slack calls (status posts + replies + updates) | ${f(th.calls)} (${f(th.statusPosts)} + ${f(th.replies)} + ${f(th.updates)}) |`,
+  );
+  console.log(`| same: smallest gap between two of its calls | ${f(th.minGapMs)} ms |`);
+  console.log(
+    `| an event every 2.5 s: a later reply's accept-to-Slack p50 / p99, beside a standalone post's | ${f(th.replyP50)} / ${f(th.replyP99)} ms vs ${f(th.standaloneP50)} / ${f(th.standaloneP99)} ms |`,
   );
 }
 

@@ -1,7 +1,7 @@
 /**
  * `npm run fake-slack`: a stand-in Slack for machines without internet (or without a Slack workspace). Point the
  * service at it with SLACK_API_URL=http://127.0.0.1:3999/api/ and SLACK_WEBHOOK_ORIGIN=http://127.0.0.1:3999; it
- * prints every message it receives and answers `ok`.
+ * answers like Slack (channel ids, ts, threads, chat.update) and prints each channel as a person would read it.
  */
 import { FakeSlack } from "../local/fake-slack";
 
@@ -11,15 +11,16 @@ async function main() {
   const slack = await new FakeSlack().start(port);
   console.log(`fake Slack listening on ${slack.url}
   SLACK_API_URL=${slack.url}/api/ SLACK_WEBHOOK_ORIGIN=${slack.url} npm start`);
+  // Each change to a channel prints the channel as a person would read it: status messages with their replies.
   slack.onRequest = (r) => {
-    const attachment = (
-      r.body.attachments as { color?: string; blocks?: { type: string; text?: { text?: string } }[] }[] | undefined
-    )?.[0];
-    const header = attachment?.blocks?.find((b) => b.type === "header")?.text?.text;
-    const where = r.path.startsWith("/services/")
-      ? `webhook ${r.path.split("/").slice(0, 3).join("/")}/…`
-      : String(r.body.channel);
-    console.log(`${new Date(r.at).toISOString()}  ${where}  ${attachment?.color ?? ""}  ${header ?? r.body.text}`);
+    const key = r.path.startsWith("/services/") ? r.path : String(r.body.channel);
+    setImmediate(() => {
+      const name = [...slack.channels.entries()].find(([n, c]) => n === key || c.id === key)?.[0] ?? key;
+      const title = name.startsWith("/services/") ? `webhook ${name.split("/").slice(0, 3).join("/")}/…` : name;
+      const what = r.path.endsWith("chat.update") ? "updated a message" : r.body.thread_ts ? "replied" : "posted";
+      console.log(`\n${new Date(r.at).toISOString()}  ${title}: ${what}`);
+      for (const line of slack.transcript(name).slice(-30)) console.log(`  ${line}`);
+    });
   };
   process.on("SIGINT", () => void slack.stop().then(() => process.exit(0)));
 }

@@ -54,18 +54,24 @@ export const DELIVERY = {
    * Receives before SQS dead-letters a message on its own: above what a live message can use (receivesNeeded()), so
    * only a message that keeps crashing the function gets there.
    */
-  maxReceiveCount: 50,
+  maxReceiveCount: 150,
   /** The local stack's poller concurrency (the event source mapping's maximum concurrency on AWS). */
   localConcurrency: 4,
 } as const;
 
 /**
- * Receives one message may need in the worst case before its notification is finished: each of its attempts may be
- * handed back once for pacing, once for its backoff and once after its post (held for the channel's interval); and
- * while it waits behind the (batch size - 1) earlier messages of its channel that can share its batch, it is handed
- * back with them once for each of their attempts.
+ * Slack calls one notification can take in an upgrade thread (contract section 5): a status message, its reply, the
+ * status update, and one more status message when Slack says the thread is gone.
  */
-export const receivesNeeded = () => 3 * MAX_ATTEMPTS + MAX_ATTEMPTS * (DELIVERY.batchSize - 1);
+export const THREAD_STEPS = 4;
+
+/**
+ * Receives one message may need in the worst case before its notification is finished: each attempt of each of its
+ * steps may be handed back once for pacing, once for its backoff and once after its call (held for the channel's
+ * interval); and while it waits behind the (batch size - 1) earlier messages of its channel that can share its batch,
+ * it is handed back with them once for each of their attempts.
+ */
+export const receivesNeeded = () => THREAD_STEPS * (3 * MAX_ATTEMPTS + MAX_ATTEMPTS * (DELIVERY.batchSize - 1));
 
 /**
  * The delivery function's data-key cache, the AWS Encryption SDK's caching pattern: an unwrapped data key is kept at

@@ -42,6 +42,7 @@ export const ALARMS = {
   api5xx: "Api5xx",
   failureRatio: "NotificationFailureRatio",
   recordErrors: "DeliveryRecordErrors",
+  threadUpdateFailures: "ThreadUpdateFailures",
 } as const;
 
 /** Alarms to one SNS topic (optionally e-mailed), Powertools' custom metrics, and one dashboard. */
@@ -133,6 +134,12 @@ export class Monitoring extends Construct {
       1,
       "An exception (DynamoDB, KMS, a bug) stopped the delivery of a queued notification; it will be retried.",
     );
+    alarm(
+      ALARMS.threadUpdateFailures,
+      custom(METRICS.threadUpdateFailures),
+      10,
+      "Upgrade threads' status messages could not be updated (thread_error on delivered notifications).",
+    );
 
     const dashboard = new Dashboard(this, "Dashboard", { dashboardName: serviceNameOf(stage.name) });
     const graph = (title: string, left: IMetric[]) => new GraphWidget({ title, left, width: 8, height: 6 });
@@ -156,6 +163,9 @@ export class Monitoring extends Construct {
       graph("Notifications delivered / failed", [delivered, failed, custom(METRICS.rateLimited)]),
       graph("Failure ratio (%)", [failureRatio]),
       graph("Delivery latency (ms)", [custom(METRICS.deliveryLatency, "p50"), custom(METRICS.deliveryLatency, "p99")]),
+    );
+    dashboard.addWidgets(
+      graph("Thread status updates / failures", [custom(METRICS.threadUpdates), custom(METRICS.threadUpdateFailures)]),
     );
     dashboard.addWidgets(
       graph("Delivery queue", [

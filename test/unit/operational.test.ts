@@ -7,6 +7,7 @@ import {
   MAX_ATTEMPTS,
   PIPE,
   receivesNeeded,
+  THREAD_STEPS,
   SLACK_TIMEOUT_MS_DEFAULT,
 } from "../../functions/core/operational";
 
@@ -32,7 +33,7 @@ describe("operational numbers", () => {
   });
 
   it("the receive count exceeds what the attempts and the group skips can use, so SQS never dead-letters a live one", () => {
-    expect(receivesNeeded()).toBe(3 * MAX_ATTEMPTS + MAX_ATTEMPTS * (DELIVERY.batchSize - 1));
+    expect(receivesNeeded()).toBe(THREAD_STEPS * (3 * MAX_ATTEMPTS + MAX_ATTEMPTS * (DELIVERY.batchSize - 1)));
     expect(DELIVERY.maxReceiveCount).toBeGreaterThan(receivesNeeded());
   });
 

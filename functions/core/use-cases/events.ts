@@ -4,6 +4,7 @@ import { newNotification } from "../delivery";
 import { DomainError } from "../errors";
 import { eventSchema, type UpgradeEvent } from "../events";
 import { selectChannels } from "../fan-out";
+import { withMentions } from "../threads";
 import type { AcceptedEventResponse, EventStore, IntegrationStore } from "../ports";
 import { parseOrThrow } from "../validation";
 
@@ -71,7 +72,10 @@ export async function acceptEvent(
   return { kind: "repeat", response: result.existing.response };
 }
 
-/** The exact Slack payloads an event would produce, per channel; nothing stored or sent. */
+/**
+ * The exact Slack payloads an event would produce, per channel (mentions included); nothing stored or sent. In a
+ * thread, the same payload is the reply (with `thread_ts`).
+ */
 export async function previewEvent(
   deps: { integrations: IntegrationStore; dashboardUrl: string },
   workspaceId: string,
@@ -82,8 +86,12 @@ export async function previewEvent(
   const fanOut = selectChannels(integration, upgrade);
   const message = renderEvent(upgrade, { defaultDashboardUrl: deps.dashboardUrl });
   const method = integration?.method ?? "bot_token";
+  const configOf = (name: string) => integration?.channels.find((c) => c.name === name);
   return {
-    messages: fanOut.channels.map((channel) => ({ channel, payload: slackPayload(method, channel, message) })),
+    messages: fanOut.channels.map((channel) => ({
+      channel,
+      payload: slackPayload(method, channel, withMentions(message, configOf(channel), upgrade)),
+    })),
     ...("skipped" in fanOut ? { skipped: fanOut.skipped } : {}),
   };
 }
