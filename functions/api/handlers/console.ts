@@ -1,5 +1,5 @@
-import { errorResponse } from "../http";
-import type { ApiResult } from "../http";
+import { gzipSync } from "node:zlib";
+import { type ApiEvent, type ApiResult, errorResponse } from "../http";
 import type { Handlers } from "./types";
 
 /**
@@ -24,7 +24,7 @@ export const CONSOLE_HEADERS = {
 
 export const IMMUTABLE = "public, max-age=31536000, immutable";
 
-type Assets = Map<string, { contentType: string; body: string; immutable: boolean }>;
+type Assets = Map<string, { contentType: string; body: string; immutable: boolean; gzipped?: string }>;
 let assets: Promise<Assets> | undefined;
 
 /**
@@ -33,28 +33,39 @@ let assets: Promise<Assets> | undefined;
  */
 const load = () =>
   (assets ??= import("../console/assets.generated.js").then(
-    (m) => new Map(m.default.map(({ path, ...rest }) => [path, rest])),
+    (m): Assets => new Map(m.default.map(({ path, ...rest }) => [path, { ...rest }])),
   ));
 
-async function serve(path: string): Promise<ApiResult> {
+/** API Gateway's HTTP API compresses nothing itself: the script and style sheet go out gzipped when the browser can take it. */
+const acceptsGzip = (event: ApiEvent) => /\bgzip\b/i.test(event.headers?.["accept-encoding"] ?? "");
+
+async function serve(event: ApiEvent, path: string): Promise<ApiResult> {
   const files = await load();
   const file = files.get(path);
   if (!file) return errorResponse(404, "not_found", "No such file in the console.", { headers: CONSOLE_HEADERS });
-  return {
-    statusCode: 200,
-    headers: {
-      "content-type": file.contentType,
-      "cache-control": file.immutable ? IMMUTABLE : "no-cache",
-      ...CONSOLE_HEADERS,
-    },
-    body: file.body,
+  const headers = {
+    "content-type": file.contentType,
+    "cache-control": file.immutable ? IMMUTABLE : "no-cache",
+    vary: "accept-encoding",
+    ...CONSOLE_HEADERS,
   };
+  if (file.body.length > 1024 && acceptsGzip(event)) {
+    // Compressed once per file and instance, on first request.
+    file.gzipped ??= gzipSync(file.body, { level: 9 }).toString("base64");
+    return {
+      statusCode: 200,
+      headers: { ...headers, "content-encoding": "gzip" },
+      body: file.gzipped,
+      isBase64Encoded: true,
+    };
+  }
+  return { statusCode: 200, headers, body: file.body };
 }
 
 export const consoleHandlers = (): Handlers<"console" | "consoleAsset"> => ({
-  console: () => serve("/console/"),
+  console: (event) => serve(event, "/console/"),
   consoleAsset: (event) => {
     const rest = event.pathParameters?.proxy ?? "";
-    return serve(rest === "" || rest === "index.html" ? "/console/" : `/console/${rest}`);
+    return serve(event, rest === "" || rest === "index.html" ? "/console/" : `/console/${rest}`);
   },
 });
