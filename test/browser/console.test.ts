@@ -1,5 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { get as httpGet } from "node:http";
 import { gunzipSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
@@ -86,6 +87,20 @@ describe("the console is served by the service", () => {
   });
 });
 
+describe("the console's source", () => {
+  it("never hands text to the HTML parser: no innerHTML, outerHTML, insertAdjacentHTML or document.write", () => {
+    const dir = fileURLToPath(new URL("../../console/src/", import.meta.url));
+    const offenders = readdirSync(dir)
+      .filter((f) => f.endsWith(".ts"))
+      .filter((f) =>
+        /innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment/.test(
+          readFileSync(join(dir, f), "utf8").replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, ""),
+        ),
+      );
+    expect(offenders).toEqual([]);
+  });
+});
+
 describe("the console in a browser", () => {
   it("signs in with a token kept in sessionStorage only, survives a reload, and signs out", async () => {
     const w = await t.workspace();
@@ -158,6 +173,9 @@ describe("the console in a browser", () => {
     await signIn(page, t.stack.adminToken);
     await page.getByLabel("Workspace name").fill("console-admin");
     await button(page, "Create workspace").click();
+    await page.getByLabel("Workspace token").waitFor();
+    await shoot(page, "01c-admin-workspace-created");
+    expect(await axeFindings(page)).toEqual([]);
     await button(page, "Continue as console-admin").click();
     await button(page, "Connect Slack").waitFor();
     expect(await page.getByText(/^ws_/).count()).toBe(1);
@@ -310,6 +328,9 @@ describe("the console in a browser", () => {
     // Nothing was stored: the card still offers to connect once the form is cancelled.
     await button(page, "Cancel").click();
     await button(page, "Connect Slack").waitFor();
+    // And a preview says why nothing would be sent.
+    await button(page, "Preview").click();
+    await page.getByText("Nothing would be sent: Slack is not connected.").waitFor();
     expect(problems).toEqual([]);
     await close();
   });
