@@ -335,6 +335,46 @@ describe("the console in a browser", () => {
     await close();
   });
 
+  it("shows each of the preflight's refusals (400 credential_rejected, missing_scope; 502 slack_unavailable) by the field", async () => {
+    const { page, problems, close } = await signedIn();
+    // The API's answers as the contract gives them, so the page is held to each one whatever Slack is doing.
+    const answers = [
+      [400, "credential_rejected", "Slack refused this token: invalid_auth."],
+      [400, "missing_scope", "This token lacks the chat:write scope."],
+      [502, "slack_unavailable", "Slack could not be reached to check the token; nothing was stored. Try again."],
+    ] as const;
+    let next = 0;
+    await page.route("**/integrations/slack", (route) => {
+      if (route.request().method() !== "PUT") return route.fallback();
+      const [status, code, message] = answers[next++] as (typeof answers)[number];
+      return route.fulfill({
+        status,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { code, message } }),
+      });
+    });
+    await button(page, "Connect Slack").click();
+    const field = page.getByRole("textbox", { name: "Bot token" });
+    await field.fill("xoxb-revoked-0000");
+    for (const [, , message] of answers) {
+      await button(page, "Connect").click();
+      await page.getByText(message).waitFor();
+      expect(await field.getAttribute("aria-invalid")).toBe("true");
+      const described = ((await field.getAttribute("aria-describedby")) ?? "").split(" ");
+      const texts = await Promise.all(described.map((id) => page.locator(`[id="${id}"]`).textContent()));
+      expect(texts).toContain(message);
+      // The field keeps what was typed, and the focus, to correct it.
+      expect(await field.inputValue()).toBe("xoxb-revoked-0000");
+      expect(await field.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    }
+    await shoot(page, "05b-preflight-refused");
+    expect(await axeFindings(page)).toEqual([]);
+    // Only one message at a time: the last answer's.
+    expect(await page.getByText(answers[0][2]).count()).toBe(0);
+    expect(problems.filter((p) => !/status of 502/.test(p))).toEqual([]);
+    await close();
+  });
+
   it("Test Integration shows each channel's result with Slack's error", async () => {
     const { page, problems, close } = await signedIn({
       connect: { bot_token: "xoxb-test-1234", channels: ["#upgrades", "#prod-alerts"] },
