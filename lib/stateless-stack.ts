@@ -95,16 +95,18 @@ export class StatelessStack extends Stack {
     table.grant(
       this.apiFunction.fn,
       "dynamodb:GetItem",
+      "dynamodb:BatchGetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
       "dynamodb:DeleteItem",
       "dynamodb:Query",
       "dynamodb:ConditionCheckItem",
     );
-    // Delivery reads and writes workspace items only (WS#<id>): notifications, events, integration, pacing.
+    // Delivery reads and writes workspace items only (WS#<id>): notifications, events, integration, pacing, threads.
+    // BatchGetItem is its own action (loadDelivery reads in one); a transaction needs the actions of its items.
     this.deliveryFunction.fn.addToRolePolicy(
       new PolicyStatement({
-        actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        actions: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
         resources: [table.tableArn],
         conditions: onPartitions("WS#"),
       }),

@@ -152,7 +152,9 @@ export function makeProcessBatch(deps: BatchDeps) {
         failures.push(...later.map((r) => r.messageId));
         return;
       }
-      if ((result.status === "delivered" || result.status === "updated") && paced) {
+      // After a thread's status update the message is deleted at once: the channel's next event, usually a while
+      // later, then finds its channel free; one that comes early is handed back for the rest of the interval.
+      if (result.status === "delivered" && paced) {
         // Kept on the queue for the channel's interval instead of deleted: FIFO holds the channel's next message back
         // until then, so that one comes when it may be posted, not early only to be handed back. When it comes
         // again, this one is skipped (already delivered) and deleted.
