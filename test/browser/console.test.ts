@@ -536,6 +536,12 @@ describe("the console in a browser", () => {
     await page.keyboard.press("Enter");
     expect(await page.getByText("#keyboard", { exact: true }).count()).toBe(1);
     await tabTo("Connect");
+    // The focus is visible where it is.
+    const outline = await page.evaluate<string>(
+      "(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + ' ' + s.outlineWidth; })()",
+    );
+    expect(outline).toMatch(/^solid [1-9]/);
+    await shoot(page, "14-keyboard-focus");
     await page.keyboard.press("Enter");
     await button(page, "Test Integration").waitFor();
     const stored = await t.call("GET", `${w.base}/integrations/slack`, { token: w.token });
