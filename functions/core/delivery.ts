@@ -312,22 +312,24 @@ export function makeDeliver(deps: DeliverDeps) {
     const threaded = async (secret: string, upgrade: UpgradeEvent, threadKey: string): Promise<DeliverResult> => {
       let thread = await deps.store.getThread(ws, current.channel, threadKey);
       let delivered: number | undefined;
-      const newThread = (posted: Posted, state: ThreadState): ThreadRecord | undefined =>
-        posted.ts && posted.channel_id
-          ? {
-              workspace_id: ws,
-              channel: current.channel,
-              key: threadKey,
-              channel_id: posted.channel_id,
-              ts: posted.ts,
-              state,
-              seq: 1,
-              shown_seq: 1,
-              last_applied: current.id,
-              opened_by: current.id,
-              updated_at: new Date(deps.now()).toISOString(),
-            }
-          : undefined;
+      /**
+       * The thread a status post opened. Slack always answers with the channel's id and the message's ts; an answer
+       * without a ts (a proxy or stand-in that drops it) leaves nothing to reply to: the thread is then recorded with
+       * an empty ts and its steps are posted on their own, so nothing is lost and nothing loops.
+       */
+      const newThread = (posted: Posted, state: ThreadState): ThreadRecord => ({
+        workspace_id: ws,
+        channel: current.channel,
+        key: threadKey,
+        channel_id: posted.channel_id ?? current.channel,
+        ts: posted.ts ?? "",
+        state,
+        seq: 1,
+        shown_seq: 1,
+        last_applied: current.id,
+        opened_by: current.id,
+        updated_at: new Date(deps.now()).toISOString(),
+      });
 
       while (n?.status === "pending") {
         const wait = await paceWait();
@@ -340,7 +342,6 @@ export function makeDeliver(deps: DeliverDeps) {
           );
           if (outcome.status !== "delivered") return notDelivered(outcome);
           const opened = newThread(posted, state);
-          if (!opened) return fail(current, "invalid_response", outcome.attempts, false);
           const stored = await deps.store.openThread(opened, {
             ...(thread ? { replacing: thread.ts } : {}),
             resetAttemptsOf: current.id,
@@ -352,6 +353,7 @@ export function makeDeliver(deps: DeliverDeps) {
           continue;
         }
         const parent = thread;
+        if (parent.ts === "") return standalone(secret);
         const { outcome, posted } = await notificationAttempts(() =>
           deps.sender.post(target(secret), message, { threadTs: parent.ts, broadcast: broadcasts(upgrade) }),
         );

@@ -310,6 +310,24 @@ describe("delivering an upgrade as one thread", () => {
     expect(slack.calls.map((c) => c.kind)).toEqual(["post", "reply"]);
   });
 
+  it("without a ts in Slack's answer there is nothing to reply to: each step is posted on its own, nothing lost", async () => {
+    const post = slack.post.bind(slack);
+    slack.post = async (...args) => {
+      await post(...args);
+      return {};
+    };
+    const first = accept(parse(inUpgrade(startedEvent())));
+    await drain(first);
+    await drain(accept(parse(inUpgrade(completedEvent()))));
+    expect(slack.calls.map((c) => c.kind)).toEqual(["post", "post", "post"]);
+    expect(slack.calls.map((c) => c.text)).toEqual([
+      expect.stringContaining("In progress"),
+      expect.stringContaining("Upgrade started"),
+      expect.stringContaining("Upgrade completed"),
+    ]);
+    expect(store.notifications.get(first)).toMatchObject({ status: "delivered", attempts: 1 });
+  });
+
   it("does not thread webhooks, the test message, events without a key, or when threads are off", async () => {
     await drain(accept(parse(scanEvent())));
     store.integration = { ...integration, threads: false };
