@@ -101,7 +101,8 @@ describe("the console's source", () => {
   });
 });
 
-describe("the console in a browser", () => {
+// Each test drives a real browser against the whole local stack: more time than the suite's default, for a loaded machine.
+describe("the console in a browser", { timeout: 90_000 }, () => {
   it("signs in with a token kept in sessionStorage only, survives a reload, and signs out", async () => {
     const w = await t.workspace();
     const { page, problems, close } = await openConsole(browser, t.stack.url);
