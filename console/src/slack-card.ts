@@ -235,7 +235,11 @@ export function slackCard(ctx: {
         ...fact("Credential", h("code", {}, v.credential_hint)),
         ...fact(
           "Slack workspace",
-          slack ? safeLink(slack.url, slack.team) : v.method === "webhook" ? "Not known for a webhook" : "Not known",
+          slack
+            ? safeLink(slack.url, slack.team)
+            : v.method === "webhook"
+              ? "Not known for a webhook"
+              : "Not known yet: Slack names it when a new token is saved",
           slack ? h("span", { class: "muted" }, ` ${slack.team_id}`) : null,
         ),
         ...fact(
