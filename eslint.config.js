@@ -2,7 +2,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "cdk.out/", ".data/", "coverage/", ".scratch/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "cdk.out/",
+      ".data/",
+      "coverage/",
+      ".scratch/",
+      "test-artifacts/",
+      "functions/api/console/assets.generated.js",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

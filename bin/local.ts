@@ -85,6 +85,7 @@ async function main() {
 medulla-slack-notifier is running (ready in ${seconds} s)
 
   API          ${u}
+  console      ${u}/console/   (sign in with the admin token, create a workspace, connect Slack)
   admin token  ${stack.adminToken}
   DynamoDB     ${dynamodb.endpoint} (access key id in ${join(dataDir, "dynamodb-local.json")})   SQS ${sqs.endpoint}
   Slack        ${process.env.SLACK_API_URL ?? "https://slack.com/api/"} (webhooks: ${process.env.SLACK_WEBHOOK_ORIGIN ?? "https://hooks.slack.com"})

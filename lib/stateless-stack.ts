@@ -8,6 +8,7 @@ import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { CfnPipe } from "aws-cdk-lib/aws-pipes";
 import type { Construct } from "constructs";
+import { writeConsoleModule } from "../console/build";
 import { ROUTES } from "../functions/api/routes";
 import { API, DELIVERY, MEMORY_MB, PIPE } from "../functions/core/operational";
 import { functionRoleName } from "./function-roles";
@@ -50,6 +51,9 @@ export class StatelessStack extends Stack {
       memorySize: MEMORY_MB.authorizer,
       environment: common,
     });
+    // The API function serves the console from a module the console build writes; it must exist before esbuild
+    // bundles the function, which the CDK does right here, at construction.
+    writeConsoleModule();
     this.apiFunction = new ServiceFunction(this, "Api", {
       stage,
       entry: "api",

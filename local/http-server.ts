@@ -18,8 +18,8 @@ export interface HttpServerOptions {
     event: APIGatewayRequestAuthorizerEventV2,
     context: Context,
   ): Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;
-  /** Routes API Gateway serves without the authorizer. */
-  publicPaths: readonly string[];
+  /** Whether API Gateway serves a path without the authorizer. */
+  isPublicPath(path: string): boolean;
   onError(err: unknown): void;
 }
 
@@ -95,7 +95,7 @@ export async function startHttpServer(
         timeEpoch: now.getTime(),
       };
       let authorizer: Record<string, unknown> | undefined;
-      if (!opts.publicPaths.includes(url.pathname)) {
+      if (!opts.isPublicPath(url.pathname)) {
         const auth = await opts.authorizer(
           {
             version: "2.0",

@@ -6,7 +6,8 @@ import type { FunctionName } from "../functions/adapters/client-hooks";
 import { DynamoStore } from "../functions/adapters/dynamo-store";
 import { hashToken, newToken } from "../functions/core/identity";
 import { DELIVERY } from "../functions/core/operational";
-import { PUBLIC_PATHS } from "../functions/api/routes";
+import { isPublicPath } from "../functions/api/routes";
+import { writeConsoleModule } from "../console/build";
 import { type LocalAwsCredentials, preparePrivateDir } from "./data-dir";
 import { emulatorClientConfig, useLocalAwsCredentials } from "./emulators";
 import { startHttpServer } from "./http-server";
@@ -81,6 +82,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
   });
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) process.env[k] = v;
+  // The console's files, built before the API function (which serves them) is imported; esbuild, a few ms.
+  writeConsoleModule();
   const [{ handler: api }, { handler: authorizer }, { handler: delivery }] = await Promise.all([
     import("../functions/api/handler"),
     import("../functions/authorizer/handler"),
@@ -114,7 +117,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     port: opts.port,
     api: (event, context) => timedApi(event, context),
     authorizer: (event, context) => timedAuthorizer(event, context),
-    publicPaths: PUBLIC_PATHS,
+    isPublicPath,
     onError: onError("http"),
   });
   const requeued = await requeuePending({

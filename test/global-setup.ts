@@ -1,4 +1,5 @@
 import type { TestProject } from "vitest/node";
+import { writeConsoleModule } from "../console/build";
 import { type LocalAwsCredentials, newLocalCredentials } from "../local/data-dir";
 import {
   freePort,
@@ -24,6 +25,8 @@ let emulators: RunningEmulator[] = [];
  * built from it see the run's tables), and provided for code that takes it explicitly.
  */
 export async function setup(project: TestProject) {
+  // Once before any test file: the console's module (served by the API function) is then already in place.
+  writeConsoleModule();
   const credentials = newLocalCredentials();
   useLocalAwsCredentials(credentials);
   const [dynamodb, sqs] = await Promise.all([

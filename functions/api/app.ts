@@ -3,6 +3,7 @@ import httpRouterHandler, { type Route } from "@middy/http-router";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import type { Context } from "aws-lambda";
 import { flushMetrics, logger } from "../adapters/observability";
+import { consoleHandlers } from "./handlers/console";
 import { eventHandlers } from "./handlers/events";
 import { integrationHandlers } from "./handlers/integration";
 import { metaHandlers } from "./handlers/meta";
@@ -11,7 +12,7 @@ import { tokenHandlers } from "./handlers/tokens";
 import type { ApiDeps, Handler } from "./handlers/types";
 import { workspaceHandlers } from "./handlers/workspaces";
 import { type ApiEvent, type ApiResult, authorize, errorEnvelope, errorResponse, jsonBody, pathIds } from "./http";
-import { ROUTES, type RouteId } from "./routes";
+import { ROUTES, type RouteId, routePathPattern } from "./routes";
 
 export type { ApiDeps } from "./handlers/types";
 
@@ -19,6 +20,7 @@ export type { ApiDeps } from "./handlers/types";
 export function makeApi(deps: ApiDeps) {
   const handlers: Record<RouteId, Handler> = {
     ...metaHandlers(),
+    ...consoleHandlers(),
     ...workspaceHandlers(deps),
     ...tokenHandlers(deps),
     ...integrationHandlers(deps),
@@ -34,10 +36,7 @@ export function makeApi(deps: ApiDeps) {
     return { method: route.method, path: route.path, handler };
   });
 
-  const patterns = ROUTES.map(({ method, path }) => ({
-    method,
-    regex: new RegExp(`^${path.replace(/\{[^/]+\}/g, "[^/]+")}/?$`),
-  }));
+  const patterns = ROUTES.map(({ method, path }) => ({ method, regex: routePathPattern(path) }));
 
   /** A known path with another method is a 405 naming the allowed ones (with Allow); anything else a 404. */
   const notFoundResponse = ({ path }: { method: string; path: string }): ApiResult => {

@@ -218,9 +218,40 @@ export const ROUTES = [
     summary: "Deliver a failed notification again",
     success: { status: 202, description: "Back to pending", schema: notificationViewSchema },
   },
+  // The console (contract section 6): static files, no token. API Gateway refuses a route path ending in "/"; the
+  // router takes a trailing "/" as optional, so /console/ is the page too. The greedy route carries the assets.
+  {
+    id: "console",
+    method: "GET",
+    path: "/console",
+    access: "public",
+    body: "none",
+    summary: "The Integrations console (index.html)",
+    success: { status: 200, description: "The console's page (text/html)" },
+  },
+  {
+    id: "consoleAsset",
+    method: "GET",
+    path: "/console/{proxy+}",
+    access: "public",
+    body: "none",
+    summary: "The console's scripts and style sheets (hashed names, cached for a year)",
+    success: { status: 200, description: "A static file of the console" },
+  },
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteId = (typeof ROUTES)[number]["id"];
 
-/** Routes API Gateway serves without the authorizer. */
+/** Routes API Gateway serves without the authorizer (their paths as in the table, `{name}` and `{proxy+}` kept). */
 export const PUBLIC_PATHS: readonly string[] = ROUTES.filter((r) => r.access === "public").map((r) => r.path);
+
+/**
+ * What a route path matches, as API Gateway reads it: `{name}` is one segment, a trailing `{proxy+}` greedy
+ * (any rest of the path), and a trailing slash is optional.
+ */
+export const routePathPattern = (path: string) =>
+  new RegExp(`^${path.replace(/\/\{[^/]+\+\}$/, "(?:/.*)?").replace(/\{[^/+]+\}/g, "[^/]+")}/?$`);
+
+const publicPatterns = PUBLIC_PATHS.map(routePathPattern);
+/** Whether a request path is served without the authorizer. */
+export const isPublicPath = (path: string) => publicPatterns.some((p) => p.test(path));

@@ -180,6 +180,15 @@ describe("npm start on this machine", () => {
     expect(await accepts(others[0] as string, ports.dynamodb)).toBe(true);
   });
 
+  it("prints the console's URL, and serves the console there without a token", async () => {
+    const line = app?.lines.find((l) => /^\s*console\s+http/.test(l)) ?? "";
+    const url = /(http:\/\/127\.0\.0\.1:\d+\/console\/)/.exec(line)?.[1];
+    expect(url).toBe(`http://127.0.0.1:${ports.api}/console/`);
+    const res = await fetch(url as string);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("<title>Integrations · Medulla</title>");
+  });
+
   it("keeps its state private: DATA_DIR 0700, DynamoDB Local's key 0600, no tables for any other key, no telemetry", async () => {
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     const keyFile = join(dataDir, "dynamodb-local.json");

@@ -394,7 +394,12 @@ describe("HTTP API", () => {
     // Every deployed route against the function's router: it must know the route (not 404 "No such route" or 405).
     // No token is sent, so protected routes answer 401 and public ones 200; no store is touched.
     const api = makeApi({} as ApiDeps);
-    const ids: Record<string, string> = { ws: "ws_AAAAAAAAAAAAAAAA", id: "ntf_0000000000000000000000aa" };
+    // The console's greedy route is asked for a file it always has.
+    const ids: Record<string, string> = {
+      ws: "ws_AAAAAAAAAAAAAAAA",
+      id: "ntf_0000000000000000000000aa",
+      "proxy+": "index.html",
+    };
     for (const [key, auth] of deployed) {
       const [method, path] = key.split(" ") as [string, string];
       const concrete = path.replace(/\{([^}]+)\}/g, (_, name: string) => ids[name] ?? "x");

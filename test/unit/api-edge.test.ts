@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { type ApiDeps, makeApi } from "../../functions/api/app";
 import { STATUS_OF } from "../../functions/api/error-status";
+import { isPublicPath, routePathPattern } from "../../functions/api/routes";
 import { ERROR_CODES } from "../../functions/core/errors";
 import { captureLogs } from "../fixtures/capture-logs";
 import { FakeStore } from "../fixtures/fake-stores";
@@ -97,5 +98,26 @@ describe("the HTTP edge", () => {
     });
     expect(line.error.stack).toMatch(/at /);
     expect(raw).not.toContain("SENSITIVE-BODY");
+  });
+});
+
+describe("route paths as API Gateway reads them", () => {
+  it("a {name} is one segment, a trailing {proxy+} any rest of the path, a trailing slash optional", () => {
+    const one = routePathPattern("/v1/workspaces/{ws}/tokens");
+    expect(["/v1/workspaces/ws_1/tokens", "/v1/workspaces/ws_1/tokens/"].map((p) => one.test(p))).toEqual([true, true]);
+    expect(one.test("/v1/workspaces/a/b/tokens")).toBe(false);
+    const greedy = routePathPattern("/console/{proxy+}");
+    expect(["/console", "/console/", "/console/assets/main-ABCDEFGH.js"].every((p) => greedy.test(p))).toBe(true);
+    expect(greedy.test("/consoles/x")).toBe(false);
+  });
+
+  it("the console's paths need no token, the API's do", () => {
+    expect(["/console", "/console/", "/console/assets/x.js", "/health"].every(isPublicPath)).toBe(true);
+    expect(["/v1/workspaces", "/v1/me", "/consolex"].some(isPublicPath)).toBe(false);
+  });
+
+  it("a known console path with another method is a 405", async () => {
+    const res = await call({}, "POST", "/console/assets/main.js");
+    expect(res.statusCode).toBe(405);
   });
 });

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
+import { buildConsole } from "../../console/build";
 import { esbuildOptionsFor } from "../../lib/bundling";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -78,5 +79,26 @@ describe("each function loads only the clients its own routes use", () => {
     for (const client of [CLIENT.dynamodb, CLIENT.kms, CLIENT.sqs, CLIENT.slack])
       expect(has(loadedAtImport, client), client).toBe(true);
     expect(has(inBundle, CLIENT.zodClassic), `${CLIENT.zodClassic} in the delivery bundle`).toBe(false);
+  });
+});
+
+describe("the console in the API's bundle", () => {
+  it("carries every built file of the console, evaluated only on a console request", async () => {
+    const { inBundle, loadedAtImport } = graphs.api;
+    const module = "functions/api/console/assets.generated.js";
+    expect(has(inBundle, module)).toBe(true);
+    expect(has(loadedAtImport, module), "the console's files evaluated at every cold start").toBe(false);
+    const result = await build({
+      ...esbuildOptionsFor(`${root}functions/api/handler.ts`),
+      absWorkingDir: root,
+      outfile: "api.mjs",
+      write: false,
+      logLevel: "silent",
+    });
+    const bundle = result.outputFiles[0]?.text ?? "";
+    // The files of the same build npm start and the CDK make (console/build.ts), under their hashed names.
+    const assets = buildConsole();
+    expect(assets.map((a) => a.path).filter((path) => !bundle.includes(path))).toEqual([]);
+    expect(assets.some((a) => a.path.endsWith(".js")) && assets.some((a) => a.path.endsWith(".css"))).toBe(true);
   });
 });

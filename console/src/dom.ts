@@ -1,0 +1,89 @@
+/**
+ * The console's one way to make DOM: elements with attributes and children, text always as text nodes. Nothing here
+ * (or anywhere in the console) assigns innerHTML, so event and Slack text can never become markup.
+ */
+export type Child = Node | string | number | null | undefined | false;
+type Handler = (event: Event) => void;
+export type Attrs = Record<string, string | number | boolean | null | undefined | Handler>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Child | Child[])[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (typeof value === "function") el.addEventListener(name.slice(2).toLowerCase(), value);
+    else if (name === "class") el.className = String(value);
+    else el.setAttribute(name, value === true ? "" : String(value));
+  }
+  append(el, ...children);
+  return el;
+}
+
+export function append(el: Node, ...children: (Child | Child[])[]) {
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.appendChild(typeof child === "string" || typeof child === "number" ? text(String(child)) : child);
+  }
+}
+
+export const text = (s: string) => document.createTextNode(s);
+
+/** Replaces an element's children. */
+export function replace(el: Element, ...children: (Child | Child[])[]) {
+  el.replaceChildren();
+  append(el, ...children);
+}
+
+let counter = 0;
+/** A document-unique id, for label/aria-describedby links. */
+export const uid = (prefix: string) => `${prefix}-${++counter}`;
+
+/** A link, only to http(s): anything else (javascript:, data:) is shown as text. */
+export function safeLink(href: string, label: Child | Child[], attrs: Attrs = {}): HTMLElement {
+  const protocol = URL.canParse(href) ? new URL(href).protocol : "";
+  const ok = protocol === "https:" || protocol === "http:";
+  return ok
+    ? h("a", { href, rel: "noopener noreferrer", target: "_blank", ...attrs }, label)
+    : h("span", { class: "sl-link-text" }, label);
+}
+
+/** "2 min ago", "just now", or the date, for a timestamp; the full time is in the element's title. */
+export function timeEl(iso: string | null | undefined): HTMLElement | string {
+  if (!iso) return "—";
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const s = Math.round((Date.now() - at.getTime()) / 1000);
+  const rel =
+    s < 10
+      ? "just now"
+      : s < 60
+        ? `${s} s ago`
+        : s < 3600
+          ? `${Math.floor(s / 60)} min ago`
+          : s < 86400
+            ? `${Math.floor(s / 3600)} h ago`
+            : at.toLocaleDateString();
+  return h("time", { datetime: iso, title: at.toLocaleString() }, rel);
+}
+
+/** A card: a section named by its heading, with a one-line description, an optional icon and badge, then content. */
+export function card(
+  opts: { id: string; title: string; subtitle: string; icon?: Node; badge?: Node; class?: string },
+  ...content: Child[]
+): HTMLElement {
+  return h(
+    "section",
+    { class: `card ${opts.class ?? ""}`.trim(), "aria-labelledby": opts.id },
+    h(
+      "header",
+      { class: "card-head" },
+      opts.icon,
+      h("div", {}, h("h2", { id: opts.id }, opts.title), h("p", { class: "muted" }, opts.subtitle)),
+      opts.badge,
+    ),
+    ...content,
+  );
+}

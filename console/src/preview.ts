@@ -1,0 +1,146 @@
+import { type Api, ApiError, type PreviewMessage } from "./api";
+import { card, h, replace, uid } from "./dom";
+import { SAMPLES } from "./samples";
+import { slackMessage } from "./slack-render";
+
+const SKIPPED: Record<string, string> = {
+  not_connected: "Nothing would be sent: Slack is not connected. Connect it above to see each channel's message.",
+  disabled: "Nothing would be sent: Receive notifications is off.",
+  filtered: "Nothing would be sent: the event meets no channel's conditions.",
+};
+
+/**
+ * Preview: an event (prefilled, editable JSON) through POST …/events/preview, each channel's payload drawn as Slack
+ * would show it beside the JSON itself. Nothing is stored or sent.
+ */
+export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean; appName(): string }) {
+  const sampleId = uid("sample");
+  const sample = h(
+    "select",
+    { id: sampleId },
+    ...Object.keys(SAMPLES).map((t) => h("option", { value: t }, t.replace(/_/g, " "))),
+  );
+  const eventId = uid("event");
+  const hintId = uid("event-hint");
+  const errorSlot = h("p", { id: uid("event-error"), class: "field-error", hidden: true });
+  const editor = h("textarea", {
+    id: eventId,
+    rows: 14,
+    spellcheck: "false",
+    autocomplete: "off",
+    class: "code",
+    "aria-describedby": hintId,
+  });
+  const fill = () => {
+    editor.value = JSON.stringify(SAMPLES[sample.value], null, 2);
+  };
+  sample.addEventListener("change", fill);
+  fill();
+  const button = h("button", { type: "submit", class: "primary", disabled: !ctx.canPreview }, "Preview");
+  const output = h("div", { class: "preview-output", "aria-live": "polite" });
+
+  const setError = (message: string | null) => {
+    errorSlot.textContent = message ?? "";
+    errorSlot.hidden = !message;
+    if (message) {
+      editor.setAttribute("aria-invalid", "true");
+      editor.setAttribute("aria-describedby", `${hintId} ${errorSlot.id}`);
+    } else {
+      editor.removeAttribute("aria-invalid");
+      editor.setAttribute("aria-describedby", hintId);
+    }
+  };
+
+  const form = h(
+    "form",
+    { class: "preview-form", novalidate: true, "aria-label": "Preview an event" },
+    h("div", { class: "field inline" }, h("label", { for: sampleId }, "Example"), sample),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: eventId }, "Event (JSON)"),
+      editor,
+      h(
+        "span",
+        { id: hintId, class: "hint" },
+        "The body you would POST to …/events. Edit it freely: nothing is stored or sent.",
+      ),
+      errorSlot,
+    ),
+    ctx.canPreview ? null : h("p", { class: "notice" }, "This token cannot preview events (events:write)."),
+    h("div", { class: "actions" }, button),
+  );
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    setError(null);
+    let event: unknown;
+    try {
+      event = JSON.parse(editor.value);
+    } catch (err) {
+      setError(`Not valid JSON: ${(err as Error).message}`);
+      editor.focus();
+      return;
+    }
+    button.disabled = true;
+    try {
+      const r = await ctx.api.call<{ messages: PreviewMessage[]; skipped?: string }>(
+        "POST",
+        `${ctx.base}/events/preview`,
+        event,
+      );
+      if (!r.messages.length) {
+        replace(output, h("p", { class: "notice" }, SKIPPED[r.skipped ?? ""] ?? "Nothing would be sent."));
+        return;
+      }
+      replace(
+        output,
+        h(
+          "h3",
+          {},
+          `${r.messages.length} message${r.messages.length === 1 ? "" : "s"}: what each channel would receive`,
+        ),
+        ...r.messages.map((m) =>
+          h(
+            "article",
+            { class: "preview-message", "aria-label": `Message to ${m.channel}` },
+            h("h4", {}, m.channel),
+            h(
+              "div",
+              { class: "preview-pair" },
+              h("div", { class: "slack-frame" }, slackMessage(m.payload, ctx.appName())),
+              h(
+                "details",
+                { class: "json", open: true },
+                h("summary", {}, "Payload (JSON)"),
+                h(
+                  "pre",
+                  { tabindex: "0", "aria-label": `Payload for ${m.channel}` },
+                  JSON.stringify(m.payload, null, 2),
+                ),
+              ),
+            ),
+          ),
+        ),
+      );
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 400) {
+        setError([err.message, ...err.details.map((d) => `${d.path}: ${d.message}`)].filter(Boolean).join(" · "));
+        editor.focus();
+      } else replace(output, h("p", { class: "error", role: "alert" }, (err as Error).message));
+    } finally {
+      button.disabled = !ctx.canPreview;
+    }
+  });
+
+  const el = card(
+    {
+      id: "preview-title",
+      title: "Preview an event",
+      subtitle: "See the exact Slack message an upgrade event becomes, before it happens",
+    },
+    form,
+    output,
+  );
+  return { el };
+}
