@@ -87,3 +87,8 @@ export function card(
     ...content,
   );
 }
+
+/** A hint's `backticked` parts (a command to type, such as `/invite @medulla`) as code; the rest as text. */
+export function hintText(s: string): Node[] {
+  return s.split(/`([^`]+)`/).map((part, i) => (i % 2 ? h("code", {}, part) : text(part)));
+}

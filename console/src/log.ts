@@ -1,5 +1,5 @@
 import { type Api, ApiError, type NotificationView } from "./api";
-import { card, h, replace, timeEl, uid } from "./dom";
+import { card, h, hintText, replace, timeEl, uid } from "./dom";
 
 const TYPE_LABEL: Record<string, string> = {
   scan_completed: "Scan completed",
@@ -98,7 +98,7 @@ export function notificationLog(ctx: {
         "Details",
         n.error ? h("code", {}, n.error) : h("span", { class: "muted" }, "—"),
         n.uncertain ? h("span", { class: "muted small" }, "An earlier attempt may have been posted.") : null,
-        n.hint ? h("span", { class: "hint small" }, n.hint) : null,
+        n.hint ? h("span", { class: "hint small" }, ...hintText(n.hint)) : null,
       ),
       h("td", { "data-label": "" }),
     );

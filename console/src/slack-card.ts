@@ -1,7 +1,7 @@
 import { type Api, ApiError, type ChannelView, type IntegrationView, METHOD_LABEL, type TestResult } from "./api";
 import { describeConditions } from "./conditions";
 import { configForm } from "./config-form";
-import { card, h, replace, safeLink, timeEl } from "./dom";
+import { card, h, hintText, replace, safeLink, timeEl } from "./dom";
 
 const HEALTH_LABEL = { ok: "Delivering", failing: "Failing", unknown: "No posts yet" } as const;
 
@@ -30,7 +30,7 @@ function channelHealth(c: ChannelView): HTMLElement {
           health.last_error_at ? [" · ", timeEl(health.last_error_at)] : null,
         )
       : null,
-    health.hint ? h("p", { class: "hint-box" }, health.hint) : null,
+    health.hint ? h("p", { class: "hint-box" }, ...hintText(health.hint)) : null,
     c.conditions.length ? h("p", { class: "muted" }, "Conditions: ", describeConditions(c.conditions)) : null,
     c.mentions?.length
       ? h(
@@ -174,7 +174,7 @@ export function slackCard(ctx: {
                   x.status === "delivered" ? "Delivered" : "Failed",
                 ),
                 x.error ? h("code", {}, x.error) : null,
-                x.hint ? h("p", { class: "hint-box" }, x.hint) : null,
+                x.hint ? h("p", { class: "hint-box" }, ...hintText(x.hint)) : null,
               ),
             ),
           ),

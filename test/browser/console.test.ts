@@ -336,6 +336,42 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await close();
   });
 
+  it("fails a preflight with Slack's own answer to auth.test next to the token, stores nothing, then connects", async () => {
+    const { w, page, problems, close } = await signedIn();
+    await button(page, "Connect Slack").click();
+    const field = page.getByRole("textbox", { name: "Bot token" });
+    const describedBy = async () => {
+      const ids = ((await field.getAttribute("aria-describedby")) ?? "").split(" ");
+      return (await Promise.all(ids.map((id) => page.locator(`[id="${id}"]`).textContent()))).join(" ");
+    };
+    // The fake Slack answers auth.test with ok:false, invalid_auth, for this token.
+    await field.fill("xoxb-invalid-0000");
+    await button(page, "Connect").click();
+    await page.getByText(/invalid_auth/).waitFor();
+    expect(await field.getAttribute("aria-invalid")).toBe("true");
+    expect(await describedBy()).toContain("invalid_auth");
+    expect(t.slack.authRequests.length).toBeGreaterThan(0);
+    await shoot(page, "05c-preflight-invalid-auth");
+    const nothing = await t.call("GET", `${w.base}/integrations/slack`, { token: w.token });
+    expect(nothing.body).toMatchObject({ error: { code: "not_connected" } });
+    // A token without chat:write.
+    await field.fill("xoxb-noscope-0000");
+    await button(page, "Connect").click();
+    await page
+      .getByText(/chat:write/)
+      .first()
+      .waitFor();
+    expect(await describedBy()).toMatch(/chat:write/);
+    // A good one: connected, and the card names the Slack team and the user it posts as.
+    await field.fill("xoxb-good-0000");
+    await button(page, "Connect").click();
+    await button(page, "Test Integration").waitFor();
+    await page.getByRole("link", { name: "Acme" }).waitFor();
+    expect(await page.locator(".facts").textContent()).toMatch(/Posts asmedulla U0MEDULLA1/);
+    expect(problems).toEqual([]);
+    await close();
+  });
+
   it("shows each of the preflight's refusals (400 credential_rejected, missing_scope; 502 slack_unavailable) by the field", async () => {
     const { page, problems, close } = await signedIn();
     // The API's answers as the contract gives them, so the page is held to each one whatever Slack is doing.
@@ -388,6 +424,12 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     expect(await failed.textContent()).toContain("Failed");
     expect(await failed.textContent()).toContain("not_in_channel");
     expect(await results.getByRole("listitem").filter({ hasText: "#upgrades" }).textContent()).toContain("Delivered");
+    // The hint says what to do, and the card's channels now show their health.
+    expect(await failed.locator(".hint-box").textContent()).toContain("/invite @medulla");
+    expect(await failed.locator(".hint-box code").textContent()).toBe("/invite @medulla");
+    const channels = page.locator("ul.channels");
+    await channels.getByText("Failing").waitFor();
+    expect(await channels.getByRole("listitem").filter({ hasText: "#upgrades" }).textContent()).toContain("Delivering");
     // The log shows both test notifications.
     await page.locator("table.log tbody tr").nth(1).waitFor();
     await shoot(page, "06-test-results");
