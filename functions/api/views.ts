@@ -121,10 +121,16 @@ export const notificationViewSchema = z
   })
   .meta({ id: "Notification" });
 
-export function notificationView(n: NotificationRecord): z.infer<typeof notificationViewSchema> {
-  // A failed notification's error, or else the thread_error of a delivered one (its status message was not updated).
-  const problem = n.status === "failed" ? n.error : n.thread_error;
-  const hint = problem ? hintFor(problem) : undefined;
+/** A failed notification's error, or else the thread_error of a delivered one (its status message was not updated). */
+export const problemOf = (n: NotificationRecord) => (n.status === "failed" ? n.error : n.thread_error);
+
+/** `appUser`: the Slack user the app posts as, which the not_in_channel hint names (`/invite @user`). */
+export function notificationView(
+  n: NotificationRecord,
+  appUser?: string | null,
+): z.infer<typeof notificationViewSchema> {
+  const problem = problemOf(n);
+  const hint = problem ? hintFor(problem, { user: appUser }) : undefined;
   return {
     id: n.id,
     event_id: n.event_id,

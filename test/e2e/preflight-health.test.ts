@@ -121,7 +121,12 @@ describe("channel health and hints", () => {
     const failed = accepted.body.notifications.find((n) => n.channel === "#health-bad");
     const notification = (await w.notification(failed?.id as string)).body;
     expect(notification).toMatchObject({ status: "failed", error: "not_in_channel" });
-    expect(notification.hint).toContain("/invite @");
+    // The log names the user the app posts as, as the channel's health does.
+    expect(notification.hint).toBe(`Invite the app to the channel: \`/invite @${FAKE_SLACK_BOT.user}\`.`);
+    const log = (
+      await t.call<{ items: { id: string; hint?: string }[] }>("GET", `${w.base}/notifications`, { token: w.token })
+    ).body;
+    expect(log.items.find((i) => i.id === failed?.id)?.hint).toBe(notification.hint);
 
     // What the API answers is what its OpenAPI document says.
     expect(notificationViewSchema.safeParse(notification).success).toBe(true);
