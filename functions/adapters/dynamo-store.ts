@@ -14,6 +14,8 @@ import {
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
+  type UpdateCommandInput,
+  type UpdateCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
 import { deliveryGroup } from "../core/delivery";
 import { invalid } from "../core/errors";
@@ -470,28 +472,21 @@ export class DynamoStore
   }
 
   async startAttempt(workspaceId: string, id: string, maxAttempts: number): Promise<NotificationRecord | undefined> {
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: K.notification(workspaceId, id),
-          UpdateExpression: "SET attempts = attempts + :one, updated_at = :now",
-          ConditionExpression: "#status = :pending AND attempts < :max",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":one": 1,
-            ":now": new Date().toISOString(),
-            ":pending": "pending",
-            ":max": maxAttempts,
-          },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return strip<NotificationRecord & Record<string, unknown>>(out.Attributes);
-    } catch (err) {
-      if (isConditionFailure(err)) return undefined;
-      throw err;
-    }
+    const out = await this.updateIf({
+      TableName: this.table,
+      Key: K.notification(workspaceId, id),
+      UpdateExpression: "SET attempts = attempts + :one, updated_at = :now",
+      ConditionExpression: "#status = :pending AND attempts < :max",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":one": 1,
+        ":now": new Date().toISOString(),
+        ":pending": "pending",
+        ":max": maxAttempts,
+      },
+      ReturnValues: "ALL_NEW",
+    });
+    return out && strip<NotificationRecord & Record<string, unknown>>(out.Attributes);
   }
 
   /** pending → delivered/failed, once: the condition makes a redelivered message a no-op. */
@@ -512,31 +507,24 @@ export class DynamoStore
     const setRefs = Object.keys(refs)
       .map((k) => `, ${k} = :${k}`)
       .join("");
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: K.notification(workspaceId, id),
-          UpdateExpression:
-            outcome.status === "delivered"
-              ? `SET #status = :s, updated_at = :now, delivered_at = :now, outcomes = attempts${setRefs} REMOVE #error`
-              : "SET #status = :s, updated_at = :now, #error = :e, outcomes = attempts",
-          ConditionExpression: "#status = :pending",
-          ExpressionAttributeNames: { "#status": "status", "#error": "error" },
-          ExpressionAttributeValues: {
-            ":s": outcome.status,
-            ":now": now,
-            ":pending": "pending",
-            ...(outcome.status === "failed" ? { ":e": outcome.error } : {}),
-            ...Object.fromEntries(Object.entries(refs).map(([k, v]) => [`:${k}`, v])),
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+    const out = await this.updateIf({
+      TableName: this.table,
+      Key: K.notification(workspaceId, id),
+      UpdateExpression:
+        outcome.status === "delivered"
+          ? `SET #status = :s, updated_at = :now, delivered_at = :now, outcomes = attempts${setRefs} REMOVE #error`
+          : "SET #status = :s, updated_at = :now, #error = :e, outcomes = attempts",
+      ConditionExpression: "#status = :pending",
+      ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+      ExpressionAttributeValues: {
+        ":s": outcome.status,
+        ":now": now,
+        ":pending": "pending",
+        ...(outcome.status === "failed" ? { ":e": outcome.error } : {}),
+        ...Object.fromEntries(Object.entries(refs).map(([k, v]) => [`:${k}`, v])),
+      },
+    });
+    return out !== undefined;
   }
 
   /**
@@ -548,31 +536,24 @@ export class DynamoStore
     id: string,
     by: "api" | "redrive" = "api",
   ): Promise<NotificationRecord | undefined> {
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: K.notification(workspaceId, id),
-          UpdateExpression:
-            "SET #status = :pending, attempts = :zero, outcomes = :zero, updated_at = :now, dispatch_id = :d, requeued_by = :by REMOVE #error, delivered_at",
-          ConditionExpression: "#status = :failed",
-          ExpressionAttributeNames: { "#status": "status", "#error": "error" },
-          ExpressionAttributeValues: {
-            ":pending": "pending",
-            ":failed": "failed",
-            ":zero": 0,
-            ":by": by,
-            ":now": new Date().toISOString(),
-            ":d": `${id}.${Date.now()}`,
-          },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return strip<NotificationRecord & Record<string, unknown>>(out.Attributes);
-    } catch (err) {
-      if (isConditionFailure(err)) return undefined;
-      throw err;
-    }
+    const out = await this.updateIf({
+      TableName: this.table,
+      Key: K.notification(workspaceId, id),
+      UpdateExpression:
+        "SET #status = :pending, attempts = :zero, outcomes = :zero, updated_at = :now, dispatch_id = :d, requeued_by = :by REMOVE #error, delivered_at",
+      ConditionExpression: "#status = :failed",
+      ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+      ExpressionAttributeValues: {
+        ":pending": "pending",
+        ":failed": "failed",
+        ":zero": 0,
+        ":by": by,
+        ":now": new Date().toISOString(),
+        ":d": `${id}.${Date.now()}`,
+      },
+      ReturnValues: "ALL_NEW",
+    });
+    return out && strip<NotificationRecord & Record<string, unknown>>(out.Attributes);
   }
 
   async recordOutcome(workspaceId: string, id: string, attempt: number): Promise<void> {
@@ -583,21 +564,25 @@ export class DynamoStore
     await this.setOnNotification(workspaceId, id, "SET uncertain = :v", true);
   }
 
+  /** An UpdateItem whose condition may fail: undefined then (a redelivery, a race lost), any other error thrown. */
+  private async updateIf(input: UpdateCommandInput): Promise<UpdateCommandOutput | undefined> {
+    try {
+      return await this.doc.send(new UpdateCommand(input));
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
   /** One attribute of a notification that still exists; one that is gone (expired, unknown) is not created. */
   private async setOnNotification(workspaceId: string, id: string, expression: string, value: unknown) {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: K.notification(workspaceId, id),
-          UpdateExpression: expression,
-          ConditionExpression: "attribute_exists(pk)",
-          ...(value === undefined ? {} : { ExpressionAttributeValues: { ":v": value } }),
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
+    await this.updateIf({
+      TableName: this.table,
+      Key: K.notification(workspaceId, id),
+      UpdateExpression: expression,
+      ConditionExpression: "attribute_exists(pk)",
+      ...(value === undefined ? {} : { ExpressionAttributeValues: { ":v": value } }),
+    });
   }
 
   async getThread(workspaceId: string, channel: string, key: string): Promise<ThreadRecord | undefined> {
@@ -652,64 +637,45 @@ export class DynamoStore
 
   async applyToThread(thread: ThreadRecord, state: ThreadState, notificationId: string): Promise<void> {
     const now = new Date().toISOString();
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: K.thread(thread.workspace_id, thread.channel, thread.key),
-          UpdateExpression:
-            "SET #state = :state, seq = seq + :one, last_applied = :n, updated_at = :now, expires_at = :exp",
-          ConditionExpression: "ts = :ts AND last_applied <> :n",
-          ExpressionAttributeNames: { "#state": "state" },
-          ExpressionAttributeValues: {
-            ":state": state,
-            ":one": 1,
-            ":n": notificationId,
-            ":now": now,
-            ":exp": this.expiry(now),
-            ":ts": thread.ts,
-          },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
+    await this.updateIf({
+      TableName: this.table,
+      Key: K.thread(thread.workspace_id, thread.channel, thread.key),
+      UpdateExpression:
+        "SET #state = :state, seq = seq + :one, last_applied = :n, updated_at = :now, expires_at = :exp",
+      ConditionExpression: "ts = :ts AND last_applied <> :n",
+      ExpressionAttributeNames: { "#state": "state" },
+      ExpressionAttributeValues: {
+        ":state": state,
+        ":one": 1,
+        ":n": notificationId,
+        ":now": now,
+        ":exp": this.expiry(now),
+        ":ts": thread.ts,
+      },
+    });
   }
 
   async markShown(thread: ThreadRecord, seq: number): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: K.thread(thread.workspace_id, thread.channel, thread.key),
-          UpdateExpression: "SET shown_seq = :seq",
-          ConditionExpression: "ts = :ts AND shown_seq < :seq",
-          ExpressionAttributeValues: { ":seq": seq, ":ts": thread.ts },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
+    await this.updateIf({
+      TableName: this.table,
+      Key: K.thread(thread.workspace_id, thread.channel, thread.key),
+      UpdateExpression: "SET shown_seq = :seq",
+      ConditionExpression: "ts = :ts AND shown_seq < :seq",
+      ExpressionAttributeValues: { ":seq": seq, ":ts": thread.ts },
+    });
   }
 
   async startUpdate(workspaceId: string, id: string, maxAttempts: number): Promise<number | undefined> {
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: K.notification(workspaceId, id),
-          UpdateExpression: "SET update_attempts = if_not_exists(update_attempts, :zero) + :one",
-          ConditionExpression:
-            "thread_update = :pending AND (attribute_not_exists(update_attempts) OR update_attempts < :max)",
-          ExpressionAttributeValues: { ":zero": 0, ":one": 1, ":pending": "pending", ":max": maxAttempts },
-          ReturnValues: "UPDATED_NEW",
-        }),
-      );
-      return Number(out.Attributes?.update_attempts);
-    } catch (err) {
-      if (isConditionFailure(err)) return undefined;
-      throw err;
-    }
+    const out = await this.updateIf({
+      TableName: this.table,
+      Key: K.notification(workspaceId, id),
+      UpdateExpression: "SET update_attempts = if_not_exists(update_attempts, :zero) + :one",
+      ConditionExpression:
+        "thread_update = :pending AND (attribute_not_exists(update_attempts) OR update_attempts < :max)",
+      ExpressionAttributeValues: { ":zero": 0, ":one": 1, ":pending": "pending", ":max": maxAttempts },
+      ReturnValues: "UPDATED_NEW",
+    });
+    return out && Number(out.Attributes?.update_attempts);
   }
 
   async finishUpdate(workspaceId: string, id: string, error?: string): Promise<void> {
