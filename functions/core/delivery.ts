@@ -405,16 +405,20 @@ export function makeDeliver(deps: DeliverDeps) {
         thread = { ...thread, state, seq: thread.seq + 1, last_applied: current.id };
       }
       const shown = thread;
+      /** This visit's result once the update is done (or failed for good): the reply's when it posted one. */
+      const done = (error?: string): DeliverResult =>
+        delivered === undefined
+          ? { status: "updated", ...(error ? { error } : {}) }
+          : { status: "delivered", attempts: delivered };
+      /** The update must wait: back to the queue, or, after this visit's reply, the reply's result with the wait. */
+      const later = (requeue: Extract<AttemptOutcome, { status: "requeue" }>): DeliverResult =>
+        delivered === undefined ? requeue : { status: "delivered", attempts: delivered, followUpMs: requeue.delayMs };
       if (shown.shown_seq >= shown.seq && !shown.gone) {
         await deps.store.finishUpdate(ws, current.id);
-        return delivered === undefined ? { status: "updated" } : { status: "delivered", attempts: delivered };
+        return done();
       }
       const wait = await paceWait();
-      if (wait !== undefined) {
-        return delivered === undefined
-          ? { status: "requeue", delayMs: wait, reason: "paced" }
-          : { status: "delivered", attempts: delivered, followUpMs: wait };
-      }
+      if (wait !== undefined) return later({ status: "requeue", delayMs: wait, reason: "paced" });
       let restarted: Posted | undefined;
       const outcome = await runAttempts({
         begin: async () =>
@@ -439,30 +443,21 @@ export function makeDeliver(deps: DeliverDeps) {
         waitBudgetMs: inlineWaitMs,
         roomForPost,
       });
-      if (outcome.status === "requeue") {
-        return delivered === undefined
-          ? outcome
-          : { status: "delivered", attempts: delivered, followUpMs: outcome.delayMs };
-      }
+      if (outcome.status === "requeue") return later(outcome);
       if (outcome.status === "failed" && GONE_STATUS.has(outcome.error)) {
         // Not editable any more: a new status message takes over the thread (the next visit posts it, paced).
         await deps.store.openThread({ ...shown, gone: true }, { replacing: shown.ts });
-        return delivered === undefined
-          ? { status: "requeue", delayMs: deps.channelIntervalMs, reason: "paced" }
-          : { status: "delivered", attempts: delivered, followUpMs: deps.channelIntervalMs };
+        return later({ status: "requeue", delayMs: deps.channelIntervalMs, reason: "paced" });
       }
       const error = outcome.status === "failed" ? outcome.error : undefined;
       if (restarted) {
         const opened = newThread(restarted, { ...shown.state, replies: 0 });
-        if (opened)
-          await deps.store.openThread({ ...opened, seq: shown.seq, shown_seq: shown.seq }, { replacing: shown.ts });
+        await deps.store.openThread({ ...opened, seq: shown.seq, shown_seq: shown.seq }, { replacing: shown.ts });
       } else if (!error) {
         await deps.store.markShown(shown, shown.seq);
       }
       await deps.store.finishUpdate(ws, current.id, error);
-      return delivered === undefined
-        ? { status: "updated", ...(error ? { error } : {}) }
-        : { status: "delivered", attempts: delivered };
+      return done(error);
     };
 
     // A credential that cannot be opened (tampered, corrupt, another binding) will never open: fail it now.
