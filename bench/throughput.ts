@@ -3,7 +3,8 @@
  * fauxqs FIFO → the poller at the local delivery concurrency → delivery handler → fake Slack). Each scenario runs in
  * its own process (one local stack per process), on emulators the caller started:
  *   - `burst`:   20 channels, a burst of 8 events each, SLACK_CHANNEL_INTERVAL_MS=1000: achieved / allowed rate per
- *                channel (allowed: one post per interval), and the smallest gap between two posts to one channel.
+ *                channel (allowed: one post per interval, none before its event was accepted: allowedSpanMs), and
+ *                the smallest gap between two posts to one channel.
  *   - `hanging`: 5 channels, one of which Slack never answers; events at a gentle rate: accept-to-Slack latency of
  *                the other four.
  *   - `gentle`:  one channel, an event every 1.2 s: accept-to-Slack latency.
@@ -82,27 +83,50 @@ async function waitFor(check: () => boolean, timeoutMs: number) {
   if (!check()) throw new Error("timed out waiting for deliveries");
 }
 
+/**
+ * What Slack's pace allows a channel: each post one interval after the one before, and never before its event was
+ * accepted (the API takes the burst's 160 requests over a few seconds, so a channel's later events can reach the
+ * service after its first post). The allowed span is that schedule's, from the channel's actual first post.
+ */
+export function allowedSpanMs(firstPostAt: number, acceptedAt: number[], intervalMs: number): number {
+  let at = firstPostAt;
+  for (const accepted of acceptedAt.slice(1)) at = Math.max(accepted, at + intervalMs);
+  return at - firstPostAt;
+}
+
 async function burst(emulators: Emulators) {
   const CHANNELS = 20;
   const PER_CHANNEL = 8;
+  const INTERVAL_MS = 1000;
   const names = Array.from({ length: CHANNELS }, (_, i) => `#tp-${i}`);
   return withStack(emulators, names, async ({ post, slack }) => {
+    const accepted = new Map<string, number>();
     await Promise.all(
-      names
-        .flatMap((_, c) => Array.from({ length: PER_CHANNEL }, (_, k) => () => post(c, `tp-${c}-${k}`)))
-        .map((f) => f()),
+      names.flatMap((_, c) =>
+        Array.from({ length: PER_CHANNEL }, async (_, k) => {
+          const id = `tp-${c}-${k}`;
+          accepted.set(id, await post(c, id));
+        }),
+      ),
     );
     await waitFor(() => slack.requests.length >= CHANNELS * PER_CHANNEL, 120_000);
-    const perChannel = names.map((name) => {
+    const perChannel = names.map((name, c) => {
       const times = slack
         .posts(name)
         .map((r) => r.at)
         .sort((a, b) => a - b);
+      // A channel's events were sent at once, so the service accepted them in some order; it posts them in that
+      // order (contract section 4): the i-th post is the i-th accepted event's.
+      const acceptedAt = Array.from({ length: PER_CHANNEL }, (_, k) => accepted.get(`tp-${c}-${k}`) as number).sort(
+        (a, b) => a - b,
+      );
       const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
       const span = (times[times.length - 1] as number) - (times[0] as number);
-      return { ratio: ((times.length - 1) * 1000) / span, minGap: Math.min(...gaps) };
+      const allowed = allowedSpanMs(times[0] as number, acceptedAt, INTERVAL_MS);
+      return { ratio: allowed / span, gaps };
     });
     const ratios = perChannel.map((c) => c.ratio);
+    const allGaps = perChannel.flatMap((c) => c.gaps);
     return {
       scenario: "burst",
       concurrency: DELIVERY.localConcurrency,
@@ -110,7 +134,9 @@ async function burst(emulators: Emulators) {
       perChannel: PER_CHANNEL,
       ratioMin: Math.min(...ratios),
       ratioMedian: pct(ratios, 50),
-      minGapMs: Math.min(...perChannel.map((c) => c.minGap)),
+      minGapMs: Math.min(...allGaps),
+      gapP50Ms: pct(allGaps, 50),
+      gapP90Ms: pct(allGaps, 90),
     };
   });
 }
@@ -280,7 +306,9 @@ export function printThroughput(results: Record<string, number | string>[]) {
   console.log(
     `| 20 channels x 8 events, interval 1 s, delivery concurrency ${burst.concurrency}: achieved / allowed rate per channel, min / median | ${f(burst.ratioMin, 2)} / ${f(burst.ratioMedian, 2)} |`,
   );
-  console.log(`| same: smallest gap between two posts to one channel | ${f(burst.minGapMs)} ms |`);
+  console.log(
+    `| same: gap between two posts to one channel, smallest / p50 / p90 | ${f(burst.minGapMs)} / ${f(burst.gapP50Ms)} / ${f(burst.gapP90Ms)} ms |`,
+  );
   console.log(
     `| one of 5 channels hanging: the other 4 channels' accept-to-Slack p50 / p99 / max | ${f(hang.p50)} / ${f(hang.p99)} / ${f(hang.max)} ms |`,
   );

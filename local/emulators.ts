@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { buildApp } from "fauxqs";
+import { pathToFileURL } from "node:url";
 import { type LocalAwsCredentials, preparePrivateDir } from "./data-dir";
+import { withSqsFifoReceive } from "./fifo-receive";
 
 const require = createRequire(import.meta.url);
 
@@ -196,12 +198,28 @@ export async function startDynamoDbLocal(opts: {
 }
 
 /**
+ * fauxqs's store class, which its package does not export: loaded from the file beside its app module (the version is
+ * pinned exactly), so the emulator's FIFO queues can receive as SQS does (local/fifo-receive.ts).
+ */
+async function fauxqsSqsStore(): Promise<new () => object> {
+  const file = (require.resolve.paths("fauxqs") ?? [])
+    .map((dir) => join(dir, "fauxqs", "dist", "sqs", "sqsStore.js"))
+    .find((f) => existsSync(f));
+  if (!file) throw new Error("fauxqs is not installed: run npm ci");
+  return ((await import(pathToFileURL(file).href)) as { SqsStore: new () => object }).SqsStore;
+}
+
+/**
  * The fauxqs SQS emulator, in process (FIFO groups, deduplication, visibility timeouts, redrive to a DLQ), on
  * 127.0.0.1 only: startFauxqs always listens on 0.0.0.0 (its `host` option only names queue URLs), so its app is
  * bound here.
  */
 export async function startSqsEmulator(opts: { port: number }): Promise<RunningEmulator> {
-  const app = buildApp({ logger: false });
+  // fauxqs makes its own SNS and S3 stores when only the SQS one is given (its types ask for all three).
+  const stores = { sqsStore: withSqsFifoReceive(new (await fauxqsSqsStore())()) } as unknown as NonNullable<
+    Parameters<typeof buildApp>[0]
+  >["stores"];
+  const app = buildApp({ logger: false, stores });
   const endpoint = await app.listen({ port: opts.port, host: "127.0.0.1" });
   return {
     endpoint,

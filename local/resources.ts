@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { TABLE_KEYS } from "../functions/adapters/dynamo-store";
+import { DELIVERY } from "../functions/core/operational";
 
 /** The same table the stateful stack defines: pk/sk strings, on-demand, a stream with both images, TTL. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<{ streamArn: string }> {
@@ -48,7 +49,8 @@ export interface LocalQueues {
 
 /**
  * The delivery FIFO queue and its FIFO dead-letter queue, as in the stateful stack: explicit deduplication ids,
- * redrive after `maxReceiveCount` receives.
+ * redrive after the stack's `maxReceiveCount` receives (a batch's later messages of a channel are received and handed
+ * back once per post before theirs, so a smaller count would dead-letter live messages of a busy channel).
  */
 export async function ensureQueues(
   sqs: SQSClient,
@@ -71,7 +73,7 @@ export async function ensureQueues(
       Attributes: {
         FifoQueue: "true",
         VisibilityTimeout: String(visibilityTimeoutSeconds),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: DELIVERY.maxReceiveCount }),
       },
     }),
   );

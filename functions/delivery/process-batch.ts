@@ -152,16 +152,10 @@ export function makeProcessBatch(deps: BatchDeps) {
         failures.push(...later.map((r) => r.messageId));
         return;
       }
-      // After a thread's status update the message is deleted at once: the channel's next event, usually a while
-      // later, then finds its channel free; one that comes early is handed back for the rest of the interval.
-      if (result.status === "delivered" && paced) {
-        // Kept on the queue for the channel's interval instead of deleted: FIFO holds the channel's next message back
-        // until then, so that one comes when it may be posted, not early only to be handed back. When it comes
-        // again, this one is skipped (already delivered) and deleted.
-        await deps.queue.handBack([record.receiptHandle], visibilitySecondsFor(deps.channelIntervalMs));
-        failures.push(record.messageId, ...(restHandedBack ? rest.map((r) => r.messageId) : []));
-        return;
-      }
+      // A finished message is deleted at once. Its channel's later messages in this batch already went back for the
+      // interval before the post; one that arrives sooner (a next receive, a new event) finds the channel's pace in
+      // its first read and goes back for the rest of the interval. So a channel that is not busy costs one visit
+      // per post, and a busy one too, since SQS hands a batch a channel's later messages together.
       await deps.queue.remove(record.receiptHandle);
       if (restHandedBack) {
         failures.push(...rest.map((r) => r.messageId));
