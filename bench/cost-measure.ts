@@ -25,6 +25,10 @@ export interface CostRunOptions {
   channels: number;
   /** Between two accepted events; with `channels` channels, each channel gets one every channels × gap ms. */
   gapMs: number;
+  /** The integration's `threads` setting. */
+  threads: boolean;
+  /** Consecutive events of one channel that share an `upgrade_id` (one thread when threads are on). */
+  eventsPerUpgrade: number;
 }
 
 export type Service = "DynamoDB" | "SQS" | "KMS";
@@ -54,6 +58,8 @@ export interface InvocationStats {
 
 export interface CostRun {
   dataKeyCache: "on" | "off";
+  threads: boolean;
+  eventsPerUpgrade: number;
   events: number;
   eventBytes: number;
   channels: number;
@@ -186,8 +192,15 @@ export function itemBytes(item: Record<string, unknown>): number {
   return 100 + Object.entries(item).reduce((s, [k, v]) => s + Buffer.byteLength(k) + size(v), 0);
 }
 
+/**
+ * The upgrade the i-th event belongs to: each channel's warm-up event its own, then `perUpgrade` consecutive events
+ * of one channel (event i goes to channel i mod channels) per upgrade.
+ */
+export const upgradeOf = (i: number, channels: number, perUpgrade: number) =>
+  i < channels ? `upg-warm-${i}` : `upg-${i % channels}-${Math.floor((Math.floor(i / channels) - 1) / perUpgrade)}`;
+
 /** A scan_completed event whose JSON body is `bytes` long: the cost model's "2 KB event". */
-export function eventOfSize(i: number, channels: number, bytes: number) {
+export function eventOfSize(i: number, channels: number, bytes: number, upgradeId = `upg-${i}`) {
   const deprecated = (k: number) => ({
     api: `batch/v1beta1 CronJob ${k}`,
     removed_in: "1.25",
@@ -197,7 +210,7 @@ export function eventOfSize(i: number, channels: number, bytes: number) {
   const event = {
     event_id: `cost-${i}-${Date.now().toString(36)}`,
     type: "scan_completed",
-    upgrade_id: `upg-${i}`,
+    upgrade_id: upgradeId,
     cluster: { name: `cluster-${i}`, id: `c-${i}`, provider: "eks", region: "us-east-1" },
     labels: { shard: String(i % channels), env: "prod", team: "platform", pad: "" },
     dashboard_url: "https://app.example.com/clusters/c-1/upgrades/42",
@@ -373,6 +386,7 @@ export async function runCost(opts: CostRunOptions): Promise<CostRun> {
     const base = `/v1/workspaces/${workspaceId}`;
     await call("PUT", `${base}/integrations/slack`, token, {
       bot_token: "xoxb-cost-model-1",
+      threads: opts.threads,
       channels: Array.from({ length: opts.channels }, (_, i) => ({
         name: `#cost-${i}`,
         conditions: [{ key: "shard", operator: "In", values: [String(i)] }],
@@ -411,7 +425,12 @@ export async function runCost(opts: CostRunOptions): Promise<CostRun> {
       let bytes = 0;
       for (let i = 0; i < count; i++) {
         const started = Date.now();
-        const event = eventOfSize(offset + i, opts.channels, 2048);
+        const event = eventOfSize(
+          offset + i,
+          opts.channels,
+          2048,
+          upgradeOf(offset + i, opts.channels, opts.eventsPerUpgrade),
+        );
         bytes = Buffer.byteLength(JSON.stringify(event));
         const res = await call("POST", `${base}/events`, token, event);
         if ((res.notifications as unknown[]).length !== 1) throw new Error(`event ${i}: ${JSON.stringify(res)}`);
@@ -471,6 +490,8 @@ export async function runCost(opts: CostRunOptions): Promise<CostRun> {
 
     return {
       dataKeyCache: opts.dataKeyCache,
+      threads: opts.threads,
+      eventsPerUpgrade: opts.eventsPerUpgrade,
       events: opts.events,
       eventBytes,
       channels: opts.channels,

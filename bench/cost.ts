@@ -65,8 +65,16 @@ export function tracesPerNotification(perNotification: number, notificationsPerM
   return sampled / notificationRate;
 }
 
+export interface PriceOptions {
+  notificationsPerMonth?: number;
+  /** X-Ray active tracing on the functions: the prod stage's setting unless asked otherwise (`-c tracing=on`). */
+  tracing?: boolean;
+}
+
 /** Prices one run (cache on or off) per million notifications, line by line. */
-export function priceRun(run: CostRun, notificationsPerMonth: number = ASSUMPTIONS.notificationsPerMonth): CostLine[] {
+export function priceRun(run: CostRun, opts: PriceOptions = {}): CostLine[] {
+  const notificationsPerMonth = opts.notificationsPerMonth ?? ASSUMPTIONS.notificationsPerMonth;
+  const tracing = opts.tracing ?? STAGES.prod?.tracing ?? true;
   const n = run.events;
   const lines: CostLine[] = [];
   for (const c of run.calls) {
@@ -160,18 +168,20 @@ export function priceRun(run: CostRun, notificationsPerMonth: number = ASSUMPTIO
     usdPerMillion: usd("sqsFifoRequest", 2 * invocations.delivery),
     basis: "modelled",
   });
-  const traces = ASSUMPTIONS.tracedFunctions.reduce(
-    (s, fn) => s + tracesPerNotification(invocations[fn], notificationsPerMonth),
-    0,
-  );
-  lines.push({
-    service: "X-Ray",
-    what: `traces (Tracing.ACTIVE, default sampling, at ${(notificationsPerMonth / 1e6).toFixed(0)} M notifications a month)`,
-    perNotification: traces,
-    unit: "traces",
-    usdPerMillion: usd("xrayTrace", traces),
-    basis: "modelled",
-  });
+  if (tracing) {
+    const traces = ASSUMPTIONS.tracedFunctions.reduce(
+      (s, fn) => s + tracesPerNotification(invocations[fn], notificationsPerMonth),
+      0,
+    );
+    lines.push({
+      service: "X-Ray",
+      what: `traces (Tracing.ACTIVE, default sampling, at ${(notificationsPerMonth / 1e6).toFixed(0)} M notifications a month)`,
+      perNotification: traces,
+      unit: "traces",
+      usdPerMillion: usd("xrayTrace", traces),
+      basis: "modelled",
+    });
+  }
   const allInvocations = invocations.authorizer + invocations.api + invocations.delivery;
   const handlerLogBytes = run.logBytes / n;
   const platformLogBytes = allInvocations * ASSUMPTIONS.platformLogBytesPerInvocation;
@@ -216,23 +226,40 @@ const total = (lines: CostLine[]) => lines.reduce((a, l) => a + l.usdPerMillion,
 const money = (x: number) => `$${x.toFixed(x < 0.1 ? 3 : 2)}`;
 const per = (x: number) => (x >= 0.1 ? x.toFixed(2) : x.toPrecision(2));
 
-/** The printed report: calls per purpose, $ per million by service and by call, the assumptions and the prices. */
-export function printCostModel(on: CostRun, off: CostRun): void {
-  const pricedOn = priceRun(on);
-  const pricedOff = priceRun(off);
-  const n = on.events;
-  console.log(
-    `\nCost model: ${n} events of ${on.eventBytes} B, one channel each (${on.channels} channels, one event every ${on.gapMs} ms), after a warm-up of one event per channel; ${on.delivered}/${n} delivered.`,
-  );
+export interface CostRuns {
+  /** Threads off: one post per event (the issue's scenario), data-key cache on and off. */
+  on: CostRun;
+  off: CostRun;
+  /** Threads on, upgrades of `eventsPerUpgrade` events per channel, cache on. */
+  threaded: CostRun;
+}
 
-  console.log("\nRequests the code makes, counted through SDK middleware on the local stack (cache on):\n");
+const scenarioOf = (r: CostRun) =>
+  r.threads ? `threads on, ${r.eventsPerUpgrade} events per upgrade` : "threads off (one post per event)";
+
+function printCalls(r: CostRun) {
+  const n = r.events;
+  console.log(`\nRequests the code makes, ${scenarioOf(r)}, cache ${r.dataKeyCache} (SDK middleware, local stack):\n`);
   console.log("| function | service | operation and what it is for | per notification | RRU / WRU per call |");
   console.log("|---|---|---|---|---|");
   const order = (c: CallLine) => ["authorizer", "api", "delivery"].indexOf(c.fn);
-  for (const c of [...on.calls].sort((a, b) => order(a) - order(b) || b.calls - a.calls))
+  for (const c of [...r.calls].sort((a, b) => order(a) - order(b) || b.calls - a.calls))
     console.log(
       `| ${c.fn} | ${c.service} | ${c.op}${c.purpose ? ` ${c.purpose}` : ""}${c.failed ? ` (${c.failed} failed)` : ""} | ${per(c.calls / n)} | ${c.service === "DynamoDB" ? `${(c.readUnits / c.calls).toFixed(1)} / ${(c.writeUnits / c.calls).toFixed(1)}` : "-"} |`,
     );
+}
+
+/** The printed report: calls per purpose, $ per million by service and by call, the assumptions and the prices. */
+export function printCostModel({ on, off, threaded }: CostRuns): void {
+  const runs = [on, off, threaded];
+  const priced = runs.map((r) => priceRun(r));
+  const tracedTotals = runs.map((r) => total(priceRun(r, { tracing: true })));
+  const n = on.events;
+  console.log(
+    `\nCost model: ${n} events of ${on.eventBytes} B, one channel each (${on.channels} channels, one event every ${on.gapMs} ms), after a warm-up of one event per channel; delivered ${runs.map((r) => `${r.delivered}/${r.events}`).join(", ")}. X-Ray as the prod stage has it: ${STAGES.prod?.tracing ? "on" : "off (-c tracing=on for an investigation)"}.`,
+  );
+  printCalls(on);
+  printCalls(threaded);
   const kms = (run: CostRun, calls: CallLine[]) =>
     calls.filter((c) => c.fn === "delivery" && c.service === "KMS").reduce((s, c) => s + c.calls, 0) /
     (calls === run.calls ? run.events : run.channels);
@@ -241,45 +268,49 @@ export function printCostModel(on: CostRun, off: CostRun): void {
   );
 
   console.log("\nLambda handler times on the local stack (DynamoDB Local, fake Slack), measured window:\n");
-  console.log("| function | invocations per notification | mean ms | p50 ms | p95 ms | memory |");
-  console.log("|---|---|---|---|---|---|");
-  for (const fn of ["authorizer", "api", "delivery"] as const) {
-    const s = on.invocations[fn];
-    if (s)
-      console.log(
-        `| ${fn} | ${per(s.count / n)} | ${(s.totalMs / s.count).toFixed(1)} | ${s.p50Ms.toFixed(1)} | ${s.p95Ms.toFixed(1)} | ${MEMORY_MB[fn]} MB |`,
-      );
-  }
+  console.log("| scenario | function | invocations per notification | mean ms | p50 ms | p95 ms | memory |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const r of [on, threaded])
+    for (const fn of ["authorizer", "api", "delivery"] as const) {
+      const s = r.invocations[fn];
+      if (s)
+        console.log(
+          `| ${scenarioOf(r)} | ${fn} | ${per(s.count / r.events)} | ${(s.totalMs / s.count).toFixed(1)} | ${s.p50Ms.toFixed(1)} | ${s.p95Ms.toFixed(1)} | ${MEMORY_MB[fn]} MB |`,
+        );
+    }
 
   console.log(`\nDollars per million notifications (${PRICES_REGION} list prices, read ${PRICES_READ_ON}):\n`);
-  console.log("| service | cache on | cache off |");
-  console.log("|---|---|---|");
-  const sOn = byService(pricedOn);
-  const sOff = byService(pricedOff);
-  for (const s of SERVICES) console.log(`| ${s} | ${money(sOn[s] ?? 0)} | ${money(sOff[s] ?? 0)} |`);
-  const tOn = total(pricedOn);
-  const tOff = total(pricedOff);
-  const xOn = sOn["X-Ray"] ?? 0;
-  const xOff = sOff["X-Ray"] ?? 0;
-  console.log(`| **total** | **${money(tOn)}** | **${money(tOff)}** |`);
-  console.log(`| total without X-Ray | ${money(tOn - xOn)} | ${money(tOff - xOff)} |`);
+  console.log("| service | threads off, cache on | threads off, cache off | threads on, cache on |");
+  console.log("|---|---|---|---|");
+  const byS = priced.map(byService);
+  for (const s of SERVICES) console.log(`| ${s} | ${byS.map((b) => money(b[s] ?? 0)).join(" | ")} |`);
+  const totals = priced.map(total);
+  console.log(`| **total** | ${totals.map((t) => `**${money(t)}**`).join(" | ")} |`);
+  console.log(`| total with X-Ray tracing on | ${tracedTotals.map(money).join(" | ")} |`);
   const verdict = (t: number) =>
     t <= COST_TARGET_USD_PER_MILLION
       ? `within the $${COST_TARGET_USD_PER_MILLION} target`
       : `over the $${COST_TARGET_USD_PER_MILLION} target by ${money(t - COST_TARGET_USD_PER_MILLION)}`;
-  console.log(`\nCache on: ${verdict(tOn)}; without X-Ray, ${verdict(tOn - xOn)}.`);
+  console.log(
+    `\nThreads off, cache on: ${verdict(totals[0] ?? 0)}; threads on: ${verdict(totals[2] ?? 0)}; with tracing on: ${verdict(tracedTotals[0] ?? 0)}.`,
+  );
 
-  console.log("\nBy call, cache on, most expensive first:\n");
-  console.log("| service | call | per notification | $ per million | basis |");
-  console.log("|---|---|---|---|---|");
-  for (const l of [...pricedOn].sort((a, b) => b.usdPerMillion - a.usdPerMillion))
-    console.log(
-      `| ${l.service} | ${l.what} | ${per(l.perNotification)} ${l.unit} | ${money(l.usdPerMillion)} | ${l.basis} |`,
-    );
+  for (const [r, lines] of [
+    [on, priced[0]],
+    [threaded, priced[2]],
+  ] as const) {
+    console.log(`\nBy call, ${scenarioOf(r)}, cache on, most expensive first:\n`);
+    console.log("| service | call | per notification | $ per million | basis |");
+    console.log("|---|---|---|---|---|");
+    for (const l of [...(lines ?? [])].sort((a, b) => b.usdPerMillion - a.usdPerMillion))
+      console.log(
+        `| ${l.service} | ${l.what} | ${per(l.perNotification)} ${l.unit} | ${money(l.usdPerMillion)} | ${l.basis} |`,
+      );
+  }
 
-  console.log("\nX-Ray at other volumes (cache on; $ per million notifications):");
+  console.log("\nX-Ray when tracing is on, at other volumes (threads off, cache on; $ per million notifications):");
   for (const volume of [1e6, 1e7, 1e8]) {
-    const x = priceRun(on, volume).find((l) => l.service === "X-Ray");
+    const x = priceRun(on, { notificationsPerMonth: volume, tracing: true }).find((l) => l.service === "X-Ray");
     console.log(`  ${(volume / 1e6).toFixed(0)} M a month: ${money(x?.usdPerMillion ?? 0)}`);
   }
   const deliveryGb = MEMORY_MB.delivery / 1024;
@@ -305,12 +336,13 @@ export async function measureCost(emulators: {
   dynamodbEndpoint: string;
   sqsEndpoint: string;
   credentials: LocalAwsCredentials;
-}): Promise<{ on: CostRun; off: CostRun }> {
+}): Promise<CostRuns> {
   const events = Number(process.env.BENCH_COST_EVENTS ?? 100);
-  const common = { ...emulators, events, channels: 20, gapMs: 100 };
+  const common = { ...emulators, events, channels: 20, gapMs: 100, threads: false, eventsPerUpgrade: 1 };
   const on = await runInChild({ ...common, dataKeyCache: "on" });
   const off = await runInChild({ ...common, dataKeyCache: "off" });
-  return { on, off };
+  const threaded = await runInChild({ ...common, dataKeyCache: "on", threads: true, eventsPerUpgrade: 5 });
+  return { on, off, threaded };
 }
 
 async function main() {
@@ -324,12 +356,12 @@ async function main() {
   const dynamodb = await startDynamoDbLocal({ port: await freePort(), credentials });
   const sqs = await startSqsEmulator({ port: 0 });
   try {
-    const { on, off } = await measureCost({
+    const runs = await measureCost({
       dynamodbEndpoint: dynamodb.endpoint,
       sqsEndpoint: sqs.endpoint,
       credentials,
     });
-    printCostModel(on, off);
+    printCostModel(runs);
   } finally {
     await sqs.stop();
     await dynamodb.stop();

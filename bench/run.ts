@@ -176,7 +176,7 @@ async function main() {
     const emulators = { dynamodbEndpoint: dynamodb.endpoint, sqsEndpoint: sqs.endpoint, credentials };
     printThroughput(await runAll(emulators));
     const cost = await measureCost(emulators);
-    printCostModel(cost.on, cost.off);
+    printCostModel(cost);
   } finally {
     await sqs.stop();
     await dynamodb.stop();

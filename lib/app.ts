@@ -6,7 +6,10 @@ import { StatelessStack } from "./stateless-stack";
 
 /** Adds one stage's stacks to the app: stateful (table, keys, queues) and stateless (API, functions, pipe, monitoring). */
 export function addStage(app: App) {
-  const stage = resolveStage(app.node.tryGetContext("stage"), app.node.tryGetContext("alarmEmail"));
+  const stage = resolveStage(app.node.tryGetContext("stage"), {
+    alarmEmail: app.node.tryGetContext("alarmEmail"),
+    tracing: app.node.tryGetContext("tracing"),
+  });
   const env = {
     account: stage.env?.account ?? process.env.CDK_DEFAULT_ACCOUNT,
     region: stage.env?.region ?? process.env.CDK_DEFAULT_REGION,

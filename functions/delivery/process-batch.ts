@@ -16,7 +16,7 @@ export const queueMessageSchema = z.object({
 
 /** What the batch does to messages itself, instead of waiting for the event source mapping at the end. */
 export interface DeliveryQueue {
-  /** Deletes a finished message at once, so its channel's next message need not wait for the rest of the batch. */
+  /** Deletes a finished message now, so its channel's next message need not wait for the rest of the batch. */
   remove(receiptHandle: string): Promise<void>;
   /** Hands messages back, hidden for `seconds` (0: at once); a handle that is no longer in flight is left alone. */
   handBack(receiptHandles: string[], seconds: number): Promise<void>;
@@ -89,22 +89,28 @@ function byGroup(records: SQSRecord[]): SQSRecord[][] {
 /**
  * The delivery function's batch: each channel (FIFO group) on its own, all at once, so one channel's slow post,
  * retries or pacing never hold up another's. Within a channel, order holds: a message that must wait goes back to
- * the queue with the rest of its channel behind it (FIFO keeps the group blocked meanwhile); a finished message is
- * deleted at once, which frees its channel for the next one while other channels of the batch are still busy.
+ * the queue with the rest of its channel behind it (FIFO keeps the group blocked meanwhile); a channel's last finished
+ * message is deleted at once while other channels of the batch are still busy, which frees its channel for the next.
  */
 export function makeProcessBatch(deps: BatchDeps) {
   /** Whether posts to one channel must be spaced by more than a wait this function sleeps. */
   const paced = deps.channelIntervalMs > DELIVERY.maxInlineWaitMs;
 
-  async function processGroup(records: SQSRecord[], context: Context, failures: string[]) {
+  async function processGroup(records: SQSRecord[], context: Context, failures: string[], othersOpen: () => boolean) {
     const timeLeftMs = () => context.getRemainingTimeInMillis() - DELIVERY.safetyMarginMs;
+    // The event source mapping deletes every message the batch does not report as failed when the invocation ends.
+    // A finished message is deleted here only when that end is not near: the channel's last message of the batch
+    // while other channels' posts are still open, so the channel's next message can be received meanwhile.
+    const finished = async (record: SQSRecord, last: boolean) => {
+      if (last && othersOpen()) await deps.queue.remove(record.receiptHandle);
+    };
     for (const [i, record] of records.entries()) {
       const rest = records.slice(i + 1);
       const parsed = queueMessageSchema.safeParse(parseJson(record.body));
       if (!parsed.success) {
         // Nothing to deliver and nothing to retry: drop it, loudly.
         logger.error("malformed queue message dropped", { messageId: record.messageId });
-        await deps.queue.remove(record.receiptHandle);
+        await finished(record, rest.length === 0);
         continue;
       }
       const ref = parsed.data;
@@ -152,11 +158,11 @@ export function makeProcessBatch(deps: BatchDeps) {
         failures.push(...later.map((r) => r.messageId));
         return;
       }
-      // A finished message is deleted at once. Its channel's later messages in this batch already went back for the
-      // interval before the post; one that arrives sooner (a next receive, a new event) finds the channel's pace in
-      // its first read and goes back for the rest of the interval. So a channel that is not busy costs one visit
-      // per post, and a busy one too, since SQS hands a batch a channel's later messages together.
-      await deps.queue.remove(record.receiptHandle);
+      // A posted message is not kept back for the interval. Its channel's later messages in this batch already went
+      // back for the interval before the post; one that arrives sooner (a next receive, a new event) finds the
+      // channel's pace in its first read and goes back for the rest of the interval. So a channel that is not busy
+      // costs one visit per post, and a busy one too, since SQS hands a batch a channel's later messages together.
+      await finished(record, rest.length === 0 || restHandedBack);
       if (restHandedBack) {
         failures.push(...rest.map((r) => r.messageId));
         return;
@@ -166,7 +172,17 @@ export function makeProcessBatch(deps: BatchDeps) {
 
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const failures: string[] = [];
-    await Promise.all(byGroup(event.Records).map((group) => processGroup(group, context, failures)));
+    const groups = byGroup(event.Records);
+    let open = groups.length;
+    await Promise.all(
+      groups.map(async (group) => {
+        try {
+          await processGroup(group, context, failures, () => open > 1);
+        } finally {
+          open--;
+        }
+      }),
+    );
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }

@@ -26,7 +26,8 @@ export interface ServiceFunctionProps {
 
 /**
  * Every Lambda of the service: Node.js 22 on arm64, bundled by the local esbuild (never Docker) as minified ESM with
- * source maps, its own log group with the stage's retention, Powertools settings and X-Ray tracing.
+ * source maps, its own log group with the stage's retention, Powertools settings and, where the stage has it on, X-Ray
+ * tracing.
  */
 export class ServiceFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -59,7 +60,7 @@ export class ServiceFunction extends Construct {
       timeout: props.timeout,
       memorySize: props.memorySize ?? 512,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      tracing: Tracing.ACTIVE,
+      tracing: props.stage.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
       environment: {

@@ -222,14 +222,26 @@ describe("stateful stack", () => {
 });
 
 describe("functions", () => {
-  it("three functions on nodejs22.x arm64 with tracing, JSON logs in their own log group, Powertools settings", () => {
+  it("X-Ray tracing on in dev, off in prod unless -c tracing=on, with the X-Ray grant only where it is on", () => {
+    const mode = (t: Template) =>
+      resources(t, "AWS::Lambda::Function").map((f) => (f.Properties.TracingConfig as { Mode?: string })?.Mode);
+    const grantsXray = (t: Template) => JSON.stringify(t.findResources("AWS::IAM::Policy")).includes("xray:");
+    expect(mode(dev.stateless)).toEqual(["Active", "Active", "Active"]);
+    expect(mode(prod.stateless)).toEqual([undefined, undefined, undefined]);
+    expect(grantsXray(prod.stateless)).toBe(false);
+    const traced = synth({ stage: "prod", tracing: "on" });
+    expect(mode(traced.stateless)).toEqual(["Active", "Active", "Active"]);
+    expect(grantsXray(traced.stateless)).toBe(true);
+    expect(() => resolveStage("prod", { tracing: "yes" })).toThrow(/on or off/);
+  });
+
+  it("three functions on nodejs22.x arm64, JSON logs in their own log group, Powertools settings", () => {
     const fns = resources(dev.stateless, "AWS::Lambda::Function");
     expect(fns).toHaveLength(3);
     for (const f of fns) {
       expect(f.Properties).toMatchObject({
         Runtime: "nodejs22.x",
         Architectures: ["arm64"],
-        TracingConfig: { Mode: "Active" },
         LoggingConfig: { LogFormat: "JSON", LogGroup: expect.anything() },
       });
       expect((f.Properties.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({

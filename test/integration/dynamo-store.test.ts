@@ -8,7 +8,7 @@ import { DynamoStore } from "../../functions/adapters/dynamo-store";
 import { EnvelopeCipher } from "../../functions/adapters/envelope-cipher";
 import { LocalKeyProvider } from "../../functions/adapters/local-key-provider";
 import { withCredential } from "../../functions/core/delivery";
-import { eventSchema } from "../../functions/core/events";
+import { eventSchema, type UpgradeEvent } from "../../functions/core/events";
 import { newSortableId } from "../../functions/core/identity";
 import type { IntegrationRecord, NotificationRecord } from "../../functions/core/ports";
 import { ensureTable } from "../../local/resources";
@@ -44,23 +44,45 @@ const notification = (ws: string, overrides: Partial<NotificationRecord> = {}): 
   };
 };
 
+/** An accepted event's record, first written (payload hash "h1"), with no notifications in its response. */
+const eventRecord = (workspaceId: string, event: UpgradeEvent) => ({
+  workspace_id: workspaceId,
+  event_id: event.event_id,
+  payload_hash: "h1",
+  event,
+  response: { event_id: event.event_id, notifications: [] },
+  created_at: now(),
+});
+
 describe("DynamoStore on DynamoDB Local", () => {
   it("stores an event with its notifications once; a second accept returns the first", async () => {
     const event = eventSchema.parse(startedEvent());
-    const record = {
-      workspace_id: "ws_s1",
-      event_id: event.event_id,
-      payload_hash: "h1",
-      event,
-      response: { event_id: event.event_id, notifications: [] },
-      created_at: now(),
-    };
+    const record = eventRecord("ws_s1", event);
     const n = notification("ws_s1");
     expect(await store.acceptEvent(record, [n])).toEqual({ stored: true });
     const second = await store.acceptEvent({ ...record, payload_hash: "h2" }, [notification("ws_s1")]);
     expect(second).toMatchObject({ stored: false, existing: { payload_hash: "h1" } });
     const list = await store.listNotifications("ws_s1", { limit: 10 });
     expect(list.items.map((i) => i.id)).toEqual([n.id]);
+  });
+
+  it("keeps an event's body gzipped in one write unit and reads it back whole; an item written as a map still reads", async () => {
+    const event = eventSchema.parse({ ...startedEvent(), labels: { team: "platform", note: "ü ✓ <&>" } });
+    const record = eventRecord("ws_gz", event);
+    await store.acceptEvent(record, []);
+    const item = (
+      await raw.send(new GetCommand({ TableName: table, Key: { pk: "WS#ws_gz", sk: `EVENT#${event.event_id}` } }))
+    ).Item;
+    expect(item?.event).toBeUndefined();
+    expect(item?.event_gz).toBeInstanceOf(Uint8Array);
+    expect((await store.getEvent("ws_gz", event.event_id))?.event).toEqual(event);
+
+    // As items were written before the body was compressed.
+    const old = { ...record, event_id: "evt-map" };
+    await raw.send(
+      new PutCommand({ TableName: table, Item: { pk: "WS#ws_gz", sk: "EVENT#evt-map", kind: "event", ...old } }),
+    );
+    expect(await store.getEvent("ws_gz", "evt-map")).toEqual(old);
   });
 
   it("an event stored without its notifications (a crash between the writes) gets them on the caller's retry", async () => {

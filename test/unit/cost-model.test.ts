@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { priceRun, tracesPerNotification } from "../../bench/cost";
-import { type CostRun, eventOfSize, itemBytes, purposeOf } from "../../bench/cost-measure";
+import { type CostRun, eventOfSize, itemBytes, purposeOf, upgradeOf } from "../../bench/cost-measure";
+import { STAGES } from "../../lib/stage-config";
 
 /** A run of `n` notifications that made the given calls, with nothing else measured. */
 const run = (n: number, over: Partial<CostRun> = {}): CostRun => ({
   dataKeyCache: "off",
+  threads: false,
+  eventsPerUpgrade: 1,
   events: n,
   eventBytes: 2048,
   channels: 1,
@@ -17,7 +20,7 @@ const run = (n: number, over: Partial<CostRun> = {}): CostRun => ({
   delivered: n,
   ...over,
 });
-const line = (r: CostRun, what: string) => priceRun(r).find((l) => l.what.includes(what));
+const line = (r: CostRun, what: string) => priceRun(r, { tracing: true }).find((l) => l.what.includes(what));
 
 describe("the benchmark's cost model", () => {
   it("labels a DynamoDB request with the item kinds it touches and the attributes an update sets", () => {
@@ -107,6 +110,28 @@ describe("the benchmark's cost model", () => {
     });
     // 0.1 s × 0.5 GB × $0.0000133334 per GB-s, per notification.
     expect(line(r, "delivery: duration")?.usdPerMillion).toBeCloseTo(0.1 * 0.5 * 0.0000133334 * 1e6, 6);
+  });
+
+  it("prices X-Ray only when tracing is on, as the prod stage has it unless asked", () => {
+    const r = run(4, { invocations: { delivery: { count: 4, totalMs: 4, billedMs: 4, p50Ms: 1, p95Ms: 1 } } });
+    const xray = (opts: { tracing?: boolean }) => priceRun(r, opts).filter((l) => l.service === "X-Ray");
+    expect(xray({ tracing: true })).toHaveLength(1);
+    expect(xray({ tracing: false })).toEqual([]);
+    expect(xray({})).toHaveLength(STAGES.prod?.tracing ? 1 : 0);
+  });
+
+  it("groups a channel's consecutive events into upgrades, each warm-up event its own", () => {
+    // 20 channels: events 20, 40, 60, 80, 100 are channel 0's first five after its warm-up event 0.
+    expect([0, 20, 40, 60, 80, 100, 120].map((i) => upgradeOf(i, 20, 5))).toEqual([
+      "upg-warm-0",
+      "upg-0-0",
+      "upg-0-0",
+      "upg-0-0",
+      "upg-0-0",
+      "upg-0-0",
+      "upg-0-1",
+    ]);
+    expect(upgradeOf(21, 20, 1)).not.toBe(upgradeOf(41, 20, 1));
   });
 
   it("samples X-Ray traces as the default rule does: all below one a second, 5% of the rest above", () => {
