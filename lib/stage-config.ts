@@ -27,7 +27,7 @@ export interface StageConfig {
   /**
    * X-Ray active tracing on the three functions; overridable with `-c tracing=on|off`. Lambda samples by a fixed rule
    * (the first request each second, 5% of the rest) that cannot be configured, so its cost follows the traffic:
-   * about $4.8 per million notifications at 10 M a month (bench/cost.ts). Off in prod, where the dashboard, the
+   * about $4.5 per million notifications at 10 M a month (bench/cost.ts). Off in prod, where the dashboard, the
    * alarms and the logs carry what an operator reads; turned on for an investigation.
    */
   readonly tracing: boolean;

@@ -19,12 +19,14 @@
 
 interface FauxqsMessage {
   sequenceNumber?: string;
+  messageGroupId?: string;
 }
 
 interface FauxqsFifoQueue {
   isFifo(): boolean;
   fifoMessages: Map<string, FauxqsMessage[]>;
   fifoLockedGroups: Map<string, number>;
+  inflightMessages: Map<string, { message: FauxqsMessage }>;
   dequeueFifo(maxCount: number, visibilityTimeoutOverride?: number, dlqResolver?: unknown): unknown[];
   changeVisibility(receiptHandle: string, timeoutSeconds: number): void;
   processTimers(): void;
@@ -59,27 +61,40 @@ function patchQueue(queue: FauxqsFifoQueue): void {
   };
   // As SQS: as many of one group as possible, then the next group. fauxqs takes one message of each unlocked group
   // per call, so each call here sees only the group being filled: the other available groups are marked locked for
-  // that call and unmarked after it. Groups in flight before this receive stay blocked throughout.
+  // that call and unmarked after it. The visibility timers run once, before the receive (fauxqs runs them in every
+  // call, which would hand a message taken moments ago with visibility 0 straight back into the same receive), and
+  // the lock counts of the groups taken from are counted again from the messages in flight at the end.
   queue.dequeueFifo = (maxCount, visibilityTimeoutOverride, dlqResolver) => {
     const wanted = Math.min(maxCount, 10);
     const locks = queue.fifoLockedGroups;
     const received: unknown[] = [];
     queue.processTimers();
     const available = [...queue.fifoMessages.keys()].filter((g) => !locks.has(g));
-    for (const group of available) {
-      while (received.length < wanted) {
-        const others = [...queue.fifoMessages.keys()].filter((g) => g !== group && !locks.has(g));
-        for (const g of others) locks.set(g, 1);
-        const ours = locks.get(group) ?? 0;
-        locks.delete(group);
-        const one = dequeueOne(1, visibilityTimeoutOverride, dlqResolver);
-        for (const g of others) locks.delete(g);
-        const total = ours + (locks.get(group) ?? 0);
-        if (total) locks.set(group, total);
-        if (!one.length) break;
-        received.push(...one);
+    const timers = queue.processTimers;
+    queue.processTimers = () => {};
+    try {
+      for (const group of available) {
+        while (received.length < wanted) {
+          const others = [...queue.fifoMessages.keys()].filter((g) => g !== group && !locks.has(g));
+          for (const g of others) locks.set(g, 1);
+          locks.delete(group);
+          try {
+            const one = dequeueOne(1, visibilityTimeoutOverride, dlqResolver);
+            if (!one.length) break;
+            received.push(...one);
+          } finally {
+            for (const g of others) locks.delete(g);
+          }
+        }
+        if (received.length >= wanted) break;
       }
-      if (received.length >= wanted) break;
+    } finally {
+      queue.processTimers = timers;
+      for (const group of available) {
+        const inFlight = [...queue.inflightMessages.values()].filter((e) => (e.message.messageGroupId ?? "__default") === group).length;
+        if (inFlight) locks.set(group, inFlight);
+        else locks.delete(group);
+      }
     }
     return received;
   };

@@ -29,8 +29,11 @@ export interface LocalStackOptions {
   /** Settings handed to the functions as their environment (SLACK_API_URL, DASHBOARD_URL, …). */
   env?: Record<string, string | undefined>;
   log(line: string): void;
-  /** Told how long each handler invocation took (the benchmark's cost model prices Lambda duration with it). */
-  onInvocation?(fn: FunctionName, ms: number): void;
+  /**
+   * Told how long each handler invocation took, with its event (the benchmark's cost model prices Lambda duration
+   * with it; its throughput bench reads when each queue message was sent).
+   */
+  onInvocation?(fn: FunctionName, ms: number, event: unknown): void;
 }
 
 export interface LocalStack {
@@ -98,7 +101,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       try {
         return await h(event, context);
       } finally {
-        opts.onInvocation?.(fn, performance.now() - started);
+        opts.onInvocation?.(fn, performance.now() - started, event);
       }
     };
   const [timedApi, timedAuthorizer, timedDelivery] = [

@@ -139,8 +139,8 @@ export function newNotification(
 /** What the delivery path may do around a post, from the batch that holds the message. */
 export interface DeliverHooks {
   /**
-   * Called once, right before the first post to Slack: the batch hands the channel's later messages back to the
-   * queue here, so their visibility delay runs while this one is posted.
+   * Called once, right before the first call to Slack: the batch then knows the channel's pace starts again with
+   * this delivery, and hands the channel's later messages back for the interval when it returns.
    */
   beforePost?(): Promise<void>;
 }

@@ -67,9 +67,9 @@ export const THREAD_STEPS = 4;
 
 /**
  * Receives one message may need in the worst case before its notification is finished: each attempt of each of its
- * steps may be handed back once for pacing, once for its backoff and once after its call (held for the channel's
- * interval); and while it waits behind the (batch size - 1) earlier messages of its channel that can share its batch,
- * it is handed back with them once for each of their attempts.
+ * steps may be handed back once for pacing, once for its backoff and once after its call (a delivered reply waiting
+ * for its status update); and while it waits behind the (batch size - 1) earlier messages of its channel that can
+ * share its batch, it is handed back with them once for each of their attempts.
  */
 export const receivesNeeded = () => THREAD_STEPS * (3 * MAX_ATTEMPTS + MAX_ATTEMPTS * (DELIVERY.batchSize - 1));
 

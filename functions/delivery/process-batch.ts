@@ -96,13 +96,29 @@ export function makeProcessBatch(deps: BatchDeps) {
   /** Whether posts to one channel must be spaced by more than a wait this function sleeps. */
   const paced = deps.channelIntervalMs > DELIVERY.maxInlineWaitMs;
 
-  async function processGroup(records: SQSRecord[], context: Context, failures: string[], othersOpen: () => boolean) {
+  /**
+   * One channel's messages of the batch, in order. Every message ends up settled: reported as failed (left on the
+   * queue, most after handing them back for a delay) or finished (deleted now, or left to the event source mapping,
+   * which deletes every message not reported when the invocation ends).
+   */
+  async function processGroup(
+    records: SQSRecord[],
+    context: Context,
+    out: { failures: string[]; settled: Set<string> },
+    othersOpen: () => boolean,
+  ) {
     const timeLeftMs = () => context.getRemainingTimeInMillis() - DELIVERY.safetyMarginMs;
-    // The event source mapping deletes every message the batch does not report as failed when the invocation ends.
-    // A finished message is deleted here only when that end is not near: the channel's last message of the batch
-    // while other channels' posts are still open, so the channel's next message can be received meanwhile.
+    const fail = (rs: SQSRecord[]) => {
+      for (const r of rs) {
+        out.failures.push(r.messageId);
+        out.settled.add(r.messageId);
+      }
+    };
+    // Deleted here only when the invocation's end is not near: the channel's last message of the batch while other
+    // channels' posts are still open, so the channel's next message can be received meanwhile.
     const finished = async (record: SQSRecord, last: boolean) => {
       if (last && othersOpen()) await deps.queue.remove(record.receiptHandle);
+      out.settled.add(record.messageId);
     };
     for (const [i, record] of records.entries()) {
       const rest = records.slice(i + 1);
@@ -114,18 +130,14 @@ export function makeProcessBatch(deps: BatchDeps) {
         continue;
       }
       const ref = parsed.data;
-      // With a channel interval longer than an inline wait, the next message of this channel cannot be posted in this
-      // invocation without holding it: it goes back now, and its visibility delay runs while this one is posted.
-      let restHandedBack = false;
+      // Whether this delivery made its Slack call: then, with a channel interval longer than an inline wait, the
+      // channel's next message cannot be posted in this invocation without holding it.
+      let called = false;
       const hooks: DeliverHooks =
         rest.length && paced
           ? {
               beforePost: async () => {
-                await deps.queue.handBack(
-                  rest.map((r) => r.receiptHandle),
-                  visibilitySecondsFor(deps.channelIntervalMs),
-                );
-                restHandedBack = true;
+                called = true;
               },
             }
           : {};
@@ -141,7 +153,7 @@ export function makeProcessBatch(deps: BatchDeps) {
           error: err as Error,
         });
         emit(METRICS.deliveryRecordErrors);
-        failures.push(record.messageId, ...rest.map((r) => r.messageId));
+        fail([record, ...rest]);
         return;
       }
       report(ref.notification_id, result, Number(record.attributes.SentTimestamp));
@@ -155,34 +167,45 @@ export function makeProcessBatch(deps: BatchDeps) {
           later.map((r) => r.receiptHandle),
           visibilitySecondsFor(waitMs),
         );
-        failures.push(...later.map((r) => r.messageId));
+        fail(later);
         return;
       }
-      // A posted message is not kept back for the interval. Its channel's later messages in this batch already went
-      // back for the interval before the post; one that arrives sooner (a next receive, a new event) finds the
-      // channel's pace in its first read and goes back for the rest of the interval. So a channel that is not busy
-      // costs one visit per post, and a busy one too, since SQS hands a batch a channel's later messages together.
-      await finished(record, rest.length === 0 || restHandedBack);
-      if (restHandedBack) {
-        failures.push(...rest.map((r) => r.messageId));
+      if (called) {
+        // The channel's later messages of this batch go back for the interval, counted from now (after Slack's
+        // answer, from which the channel's pace counts), so they come back when they may be posted: one visit per
+        // post for a busy channel. The posted message is not held: one that arrives sooner (a new event) finds the
+        // pace in its first read and goes back for the rest of the interval.
+        await deps.queue.handBack(
+          rest.map((r) => r.receiptHandle),
+          visibilitySecondsFor(deps.channelIntervalMs),
+        );
+        fail(rest);
+        await finished(record, true);
         return;
       }
+      await finished(record, rest.length === 0);
     }
   }
 
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    const failures: string[] = [];
+    const out = { failures: [] as string[], settled: new Set<string>() };
     const groups = byGroup(event.Records);
     let open = groups.length;
     await Promise.all(
       groups.map(async (group) => {
         try {
-          await processGroup(group, context, failures, () => open > 1);
+          await processGroup(group, context, out, () => open > 1);
+        } catch (err) {
+          // A queue call failed (SQS unavailable, say): this channel's unsettled messages stay on the queue, and the
+          // batch still answers, so the other channels' finished messages are deleted as usual.
+          logger.error("delivery queue call failed", { error: err as Error });
+          emit(METRICS.deliveryRecordErrors);
+          for (const r of group) if (!out.settled.has(r.messageId)) out.failures.push(r.messageId);
         } finally {
           open--;
         }
       }),
     );
-    return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+    return { batchItemFailures: [...new Set(out.failures)].map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }

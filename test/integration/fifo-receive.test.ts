@@ -90,6 +90,18 @@ describe("the local SQS emulator's FIFO queues", () => {
     expect(bodies(await receive(q))).toEqual(["a2", "a3", "a4"]);
   });
 
+  it("with a visibility of 0, return each message once per receive and free the group as they are deleted", async () => {
+    const q = await fifoQueue();
+    await send(q, "A", ["a1", "a2"]);
+    const got =
+      (await sqs.send(new ReceiveMessageCommand({ QueueUrl: q, MaxNumberOfMessages: 10, VisibilityTimeout: 0 })))
+        .Messages ?? [];
+    expect(bodies(got)).toEqual(["a1", "a2"]);
+    for (const m of got) await sqs.send(new DeleteMessageCommand({ QueueUrl: q, ReceiptHandle: m.ReceiptHandle }));
+    await send(q, "A", ["a3"]);
+    expect(bodies(await receive(q))).toEqual(["a3"]);
+  });
+
   it("put messages whose visibility runs out back in their order, when the last of them comes back", async () => {
     const q = await fifoQueue();
     await send(q, "A", ["a1", "a2", "a3"]);
