@@ -5,6 +5,7 @@
  *   - `burst`:   20 channels, a burst of 8 events each, SLACK_CHANNEL_INTERVAL_MS=1000: achieved / allowed rate per
  *                channel (allowed: one post per interval, none before its event was accepted: allowedSpanMs), and
  *                the smallest gap between two posts to one channel.
+ *   - `burst-slack`: the same with a Slack that takes 150 ms to answer each post (the fake answers at once).
  *   - `hanging`: 5 channels, one of which Slack never answers; events at a gentle rate: accept-to-Slack latency of
  *                the other four.
  *   - `gentle`:  one channel, an event every 1.2 s: accept-to-Slack latency.
@@ -20,7 +21,9 @@ import { startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack"
 import { benchWorkspace } from "./api";
 import { resultOfChild } from "./child";
 
-export type Scenario = "burst" | "hanging" | "gentle" | "threads";
+export type Scenario = "burst" | "burst-slack" | "hanging" | "gentle" | "threads";
+/** Slack's answer time in the `burst-slack` scenario: about what chat.postMessage takes from AWS. */
+const SLACK_ANSWER_MS = 150;
 interface Emulators {
   dynamodbEndpoint: string;
   sqsEndpoint: string;
@@ -106,12 +109,14 @@ function allowedSpanMs(firstPostAt: number, readyAt: number[], intervalMs: numbe
   return at - firstPostAt;
 }
 
-async function burst(emulators: Emulators) {
+/** The burst with a Slack that answers each post after `slackAnswerMs`, as Slack does (the fake answers at once). */
+async function burst(emulators: Emulators, slackAnswerMs = 0) {
   const CHANNELS = 20;
   const PER_CHANNEL = 8;
   const INTERVAL_MS = 1000;
   const names = Array.from({ length: CHANNELS }, (_, i) => `#tp-${i}`);
   return withStack(emulators, names, async ({ post, slack, queuedAt }) => {
+    slack.answerDelayMs = slackAnswerMs;
     const accepted = new Map<string, number>();
     await Promise.all(
       names.flatMap((_, c) =>
@@ -140,7 +145,8 @@ async function burst(emulators: Emulators) {
     const queued = perChannel.map((c) => c.queuedRatio);
     const allGaps = perChannel.flatMap((c) => c.gaps);
     return {
-      scenario: "burst",
+      scenario: slackAnswerMs ? "burst-slack" : "burst",
+      slackAnswerMs,
       concurrency: DELIVERY.localConcurrency,
       channels: CHANNELS,
       perChannel: PER_CHANNEL,
@@ -299,7 +305,13 @@ async function threads(emulators: Emulators) {
   }
 }
 
-const SCENARIOS = { burst, hanging, gentle, threads };
+const SCENARIOS = {
+  burst: (e: Emulators) => burst(e),
+  "burst-slack": (e: Emulators) => burst(e, SLACK_ANSWER_MS),
+  hanging,
+  gentle,
+  threads,
+};
 
 /** Runs one scenario in a child process and returns what it measured. */
 export const runScenario = (scenario: Scenario, emulators: Emulators) =>
@@ -325,6 +337,10 @@ export function printThroughput(results: Record<string, number | string>[]) {
   );
   console.log(
     `| same: gap between two posts to one channel, smallest / p50 / p90 | ${f(burst.minGapMs)} / ${f(burst.gapP50Ms)} / ${f(burst.gapP90Ms)} ms |`,
+  );
+  const slow = get("burst-slack");
+  console.log(
+    `| same burst, Slack answering each post after ${f(slow.slackAnswerMs)} ms: achieved / allowed rate, min / median; gap p50 / p90 | ${f(slow.ratioMin, 2)} / ${f(slow.ratioMedian, 2)}; ${f(slow.gapP50Ms)} / ${f(slow.gapP90Ms)} ms |`,
   );
   console.log(
     `| one of 5 channels hanging: the other 4 channels' accept-to-Slack p50 / p99 / max | ${f(hang.p50)} / ${f(hang.p99)} / ${f(hang.max)} ms |`,

@@ -139,10 +139,11 @@ export function newNotification(
 /** What the delivery path may do around a post, from the batch that holds the message. */
 export interface DeliverHooks {
   /**
-   * Called once, right before the first call to Slack: the batch then knows the channel's pace starts again with
-   * this delivery, and hands the channel's later messages back for the interval when it returns.
+   * Called once, right after Slack answered this delivery's first call (or the call failed), before the writes that
+   * follow: the channel's pace counts from here, so the batch hands the channel's later messages back for the
+   * interval now, and they come back when they may be posted.
    */
-  beforePost?(): Promise<void>;
+  afterCall?(): Promise<void>;
 }
 
 /** Slack says the thread's parent is gone: a reply cannot go there. */
@@ -260,11 +261,16 @@ export function makeDeliver(deps: DeliverDeps) {
       if (pace > 0) await deps.sleep(pace);
       return undefined;
     };
-    let announced = false;
-    const announce = async () => {
-      if (announced) return;
-      announced = true;
-      await hooks.beforePost?.();
+    let answered = false;
+    /** Slack answered (or the call failed): the pace counts from now, which it returns. */
+    const slackAnswered = async (): Promise<number> => {
+      const at = deps.now();
+      lastPost = at;
+      if (!answered) {
+        answered = true;
+        await hooks.afterCall?.();
+      }
+      return at;
     };
     const target = (secret: string) => ({ method: integration.method, secret, channel: current.channel });
     const roomForPost = () => timeLeftMs() >= deps.postTimeoutMs;
@@ -286,16 +292,15 @@ export function makeDeliver(deps: DeliverDeps) {
           return started.attempts;
         },
         post: async (attempt) => {
-          await announce();
           try {
             posted = await call();
             // The channel's pace counts from Slack's answer, not from the writes that follow it.
-            lastPost = deps.now();
+            await slackAnswered();
           } catch (err) {
+            const at = await slackAnswered();
             // The outcome first, then the pace: the window in which a crash loses an outcome stays one write wide.
             await deps.store.recordOutcome(ws, current.id, attempt);
-            lastPost = deps.now();
-            await deps.store.recordPost(ws, current.channel, lastPost);
+            await deps.store.recordPost(ws, current.channel, at);
             throw err;
           }
         },
@@ -424,7 +429,6 @@ export function makeDeliver(deps: DeliverDeps) {
         begin: async () =>
           (await deps.store.startUpdate(ws, current.id, MAX_ATTEMPTS)) ?? { stop: "attempts_exhausted" },
         post: async () => {
-          await announce();
           try {
             if (shown.gone) {
               restarted = await deps.sender.post(target(secret), renderStatus({ ...shown.state, replies: 0 }));
@@ -435,8 +439,7 @@ export function makeDeliver(deps: DeliverDeps) {
               );
             }
           } finally {
-            lastPost = deps.now();
-            await deps.store.recordPost(ws, current.channel, lastPost);
+            await deps.store.recordPost(ws, current.channel, await slackAnswered());
           }
         },
         sleep: deps.sleep,

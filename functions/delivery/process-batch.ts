@@ -130,14 +130,21 @@ export function makeProcessBatch(deps: BatchDeps) {
         continue;
       }
       const ref = parsed.data;
-      // Whether this delivery made its Slack call: then, with a channel interval longer than an inline wait, the
-      // channel's next message cannot be posted in this invocation without holding it.
-      let called = false;
+      // With a channel interval longer than an inline wait, the channel's next message cannot be posted in this
+      // invocation without holding it: once Slack has answered this delivery's call (the pace counts from there), the
+      // rest go back for the interval, so they come back when they may be posted: one visit per post for a busy
+      // channel. The posted message itself is not held: one that arrives sooner (a new event) finds the pace in its
+      // first read and goes back for the rest of the interval.
+      let restHandedBack = false;
       const hooks: DeliverHooks =
         rest.length && paced
           ? {
-              beforePost: async () => {
-                called = true;
+              afterCall: async () => {
+                await deps.queue.handBack(
+                  rest.map((r) => r.receiptHandle),
+                  visibilitySecondsFor(deps.channelIntervalMs),
+                );
+                restHandedBack = true;
               },
             }
           : {};
@@ -170,15 +177,7 @@ export function makeProcessBatch(deps: BatchDeps) {
         fail(later);
         return;
       }
-      if (called) {
-        // The channel's later messages of this batch go back for the interval, counted from now (after Slack's
-        // answer, from which the channel's pace counts), so they come back when they may be posted: one visit per
-        // post for a busy channel. The posted message is not held: one that arrives sooner (a new event) finds the
-        // pace in its first read and goes back for the rest of the interval.
-        await deps.queue.handBack(
-          rest.map((r) => r.receiptHandle),
-          visibilitySecondsFor(deps.channelIntervalMs),
-        );
+      if (restHandedBack) {
         fail(rest);
         await finished(record, true);
         return;

@@ -209,7 +209,7 @@ describe("delivering one notification", () => {
     expect(sleeps).toEqual([100]);
   });
 
-  it("reads what it needs in one request and tells the batch right before it posts", async () => {
+  it("reads what it needs in one request and tells the batch once Slack answered, before its writes", async () => {
     store.notifications.set("n1", pending("n1"));
     const order: string[] = [];
     const sender: SlackSender = {
@@ -219,12 +219,13 @@ describe("delivering one notification", () => {
       },
       update: async () => {},
     };
+    const writes = () => store.notifications.get("n1")?.status;
     await setup(sender)(ref("n1"), plenty, {
-      beforePost: async () => {
-        order.push("beforePost");
+      afterCall: async () => {
+        order.push(`afterCall (notification ${writes()})`);
       },
     });
-    expect(order).toEqual(["beforePost", "post"]);
+    expect(order).toEqual(["post", "afterCall (notification pending)"]);
     expect(store.reads).toBe(1);
   });
 

@@ -34,9 +34,10 @@ function setup(answers: Record<string, DeliverResult | Error | (() => Promise<De
       calls.push(ref.notification_id);
       const answer = answers[ref.notification_id] ?? { status: "delivered", attempts: 1 };
       if (answer instanceof Error) throw answer;
-      await hooks.beforePost?.();
       queue.log.push(`post ${ref.notification_id}`);
-      return typeof answer === "function" ? answer() : answer;
+      const result = typeof answer === "function" ? await answer() : answer;
+      await hooks.afterCall?.();
+      return result;
     },
   });
   const run = (...records: SQSRecord[]) => process({ Records: records } as SQSEvent, context);
@@ -47,7 +48,7 @@ const failures = (r: { batchItemFailures: { itemIdentifier: string }[] }) =>
   r.batchItemFailures.map((f) => f.itemIdentifier).sort();
 
 describe("a delivery batch", () => {
-  it("posts each channel's first message; its later ones go back for the interval after the post; none is held", async () => {
+  it("posts each channel's first message; its later ones go back for the interval once Slack answered; none is held", async () => {
     let release = () => {};
     const slowB = new Promise<DeliverResult>(
       (resolve) => (release = () => resolve({ status: "delivered", attempts: 1 })),
@@ -55,7 +56,7 @@ describe("a delivery batch", () => {
     const { queue, calls, run } = setup({ b1: () => slowB });
     const done = run(record("a1", "A"), record("b1", "B"), record("a2", "A"), record("a3", "A"));
     await new Promise((r) => setTimeout(r, 10));
-    // A's later messages go back once A's post has returned, so their interval counts from Slack's answer; A's
+    // A's later messages go back once Slack has answered A's post, so their interval counts from that answer; A's
     // posted message is deleted at once while B's post is still open.
     expect(queue.log.filter((l) => l.includes("a"))).toEqual(["post a1", "handBack rh-a2,rh-a3 1s", "remove rh-a1"]);
     release();
