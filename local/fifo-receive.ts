@@ -91,7 +91,9 @@ function patchQueue(queue: FauxqsFifoQueue): void {
     } finally {
       queue.processTimers = timers;
       for (const group of available) {
-        const inFlight = [...queue.inflightMessages.values()].filter((e) => (e.message.messageGroupId ?? "__default") === group).length;
+        const inFlight = [...queue.inflightMessages.values()].filter(
+          (e) => (e.message.messageGroupId ?? "__default") === group,
+        ).length;
         if (inFlight) locks.set(group, inFlight);
         else locks.delete(group);
       }
