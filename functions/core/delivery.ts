@@ -272,6 +272,17 @@ export function makeDeliver(deps: DeliverDeps) {
       }
       return at;
     };
+    /**
+     * A delivered post's two writes, side by side: the outcome (nothing before it: it is what makes a redelivery of
+     * this message a no-op) and the channel's pace and health, so the post holds its worker one write less.
+     */
+    const recordDelivered = async (fields: Parameters<DeliveryStore["finish"]>[2]) => {
+      const at = lastPost as number;
+      await Promise.all([
+        deps.store.finish(ws, current.id, fields),
+        deps.store.recordPost(ws, current.channel, at, deliveredAt(current, at)),
+      ]);
+    };
     const target = (secret: string) => ({ method: integration.method, secret, channel: current.channel });
     const roomForPost = () => timeLeftMs() >= deps.postTimeoutMs;
 
@@ -324,9 +335,7 @@ export function makeDeliver(deps: DeliverDeps) {
       if (wait !== undefined) return { status: "requeue", delayMs: wait, reason: "paced" };
       const { outcome, posted } = await notificationAttempts(() => deps.sender.post(target(secret), message));
       if (outcome.status !== "delivered") return notDelivered(outcome);
-      // Nothing before this write: it is what makes a redelivery of this message a no-op.
-      await deps.store.finish(ws, current.id, { status: "delivered", ...(posted.ts ? { slack_ts: posted.ts } : {}) });
-      await deps.store.recordPost(ws, current.channel, lastPost as number, deliveredAt(current, lastPost as number));
+      await recordDelivered({ status: "delivered", ...(posted.ts ? { slack_ts: posted.ts } : {}) });
       return outcome;
     };
 
@@ -387,13 +396,12 @@ export function makeDeliver(deps: DeliverDeps) {
         }
         if (outcome.status !== "delivered") return notDelivered(outcome);
         const due = parent.last_applied !== current.id;
-        await deps.store.finish(ws, current.id, {
+        await recordDelivered({
           status: "delivered",
           ...(posted.ts ? { slack_ts: posted.ts } : {}),
           thread_ts: parent.ts,
           ...(due ? { thread_update: "pending" as const } : {}),
         });
-        await deps.store.recordPost(ws, current.channel, lastPost as number, deliveredAt(current, lastPost as number));
         if (!due) return outcome;
         delivered = outcome.attempts;
         n = { ...current, status: "delivered", thread_update: "pending" };
