@@ -26,7 +26,7 @@ interface FauxqsFifoQueue {
   isFifo(): boolean;
   fifoMessages: Map<string, FauxqsMessage[]>;
   fifoLockedGroups: Map<string, number>;
-  inflightMessages: Map<string, { message: FauxqsMessage }>;
+  inflightMessages: Map<string, { message: FauxqsMessage; visibilityDeadline: number }>;
   dequeueFifo(maxCount: number, visibilityTimeoutOverride?: number, dlqResolver?: unknown): unknown[];
   changeVisibility(receiptHandle: string, timeoutSeconds: number): void;
   processTimers(): void;
@@ -36,28 +36,33 @@ interface FauxqsSqsStore {
   createQueue(...args: unknown[]): unknown;
 }
 
-/** SQS sequence numbers are decimal strings of up to 128 bits: compared as numbers. */
-const bySequence = (a: FauxqsMessage, b: FauxqsMessage) => {
-  const x = BigInt(a.sequenceNumber ?? 0);
-  const y = BigInt(b.sequenceNumber ?? 0);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+/** fauxqs's sequence numbers are zero-padded to 20 digits: as strings they sort as the numbers do. */
+const bySequence = (a: FauxqsMessage, b: FauxqsMessage) =>
+  (a.sequenceNumber ?? "").localeCompare(b.sequenceNumber ?? "");
+
+const groupOf = (m: FauxqsMessage) => m.messageGroupId ?? "__default";
 
 function patchQueue(queue: FauxqsFifoQueue): void {
   const dequeueOne = queue.dequeueFifo.bind(queue);
   const changeVisibility = queue.changeVisibility.bind(queue);
   const processTimers = queue.processTimers.bind(queue);
-  const restoreOrder = () => {
-    for (const group of queue.fifoMessages.values()) group.sort(bySequence);
+  const sortGroups = (groups: Iterable<string>) => {
+    for (const g of groups) queue.fifoMessages.get(g)?.sort(bySequence);
   };
 
+  // The groups of the messages a step makes visible again go back in sequence order.
   queue.processTimers = () => {
+    // Those fauxqs will find expired, and a margin over: sorting a group that is in order already is harmless.
+    const soon = Date.now() + 50;
+    const due = new Set<string>();
+    for (const e of queue.inflightMessages.values()) if (e.visibilityDeadline <= soon) due.add(groupOf(e.message));
     processTimers();
-    restoreOrder();
+    sortGroups(due);
   };
   queue.changeVisibility = (receiptHandle, timeoutSeconds) => {
+    const entry = timeoutSeconds === 0 ? queue.inflightMessages.get(receiptHandle) : undefined;
     changeVisibility(receiptHandle, timeoutSeconds);
-    restoreOrder();
+    if (entry) sortGroups([groupOf(entry.message)]);
   };
   // As SQS: as many of one group as possible, then the next group. fauxqs takes one message of each unlocked group
   // per call, so each call here sees only the group being filled: the other available groups are marked locked for
@@ -90,11 +95,12 @@ function patchQueue(queue: FauxqsFifoQueue): void {
       }
     } finally {
       queue.processTimers = timers;
+      const inFlight = new Map<string, number>();
+      for (const { message } of queue.inflightMessages.values())
+        inFlight.set(groupOf(message), (inFlight.get(groupOf(message)) ?? 0) + 1);
       for (const group of available) {
-        const inFlight = [...queue.inflightMessages.values()].filter(
-          (e) => (e.message.messageGroupId ?? "__default") === group,
-        ).length;
-        if (inFlight) locks.set(group, inFlight);
+        const count = inFlight.get(group);
+        if (count) locks.set(group, count);
         else locks.delete(group);
       }
     }

@@ -228,24 +228,22 @@ export function makeDeliver(deps: DeliverDeps) {
     if (n.status !== "pending" && !updateDue)
       return { status: "skipped", reason: n.status === "delivered" ? "already_delivered" : "already_failed" };
     const current = n;
+    /** A refusal that no retry changes: the notification fails, or, when only its status update was left, that does. */
+    const refuse = async (error: string): Promise<DeliverResult> => {
+      if (!updateDue) return fail(current, error, current.attempts, false);
+      await deps.store.finishUpdate(current.workspace_id, current.id, error);
+      return { status: "updated", error };
+    };
     const unusable =
       !integration || integration.connection_id !== n.connection_id
         ? "not_connected"
         : !integration.enabled
           ? "disabled"
           : undefined;
-    if (unusable || !integration) {
-      if (!updateDue) return fail(n, unusable ?? "not_connected", n.attempts, false);
-      await deps.store.finishUpdate(n.workspace_id, n.id, unusable);
-      return { status: "updated", error: unusable ?? "not_connected" };
-    }
+    if (unusable || !integration) return refuse(unusable ?? "not_connected");
     const channel = integration.channels.find((c) => c.name === current.channel);
     const message = messageFor(n, event, channel);
-    if (!message || (!event && n.type !== "test")) {
-      if (!updateDue) return fail(n, "event_not_found", n.attempts, false);
-      await deps.store.finishUpdate(n.workspace_id, n.id, "event_not_found");
-      return { status: "updated", error: "event_not_found" };
-    }
+    if (!message || (!event && n.type !== "test")) return refuse("event_not_found");
     const key =
       integration.threads && integration.method !== "webhook" && event && n.type !== "test"
         ? threadKeyOf(event.event)
@@ -254,10 +252,13 @@ export function makeDeliver(deps: DeliverDeps) {
     const ws = n.workspace_id;
     let lastPost = loaded.lastPostAt;
     const inlineWaitMs = () => Math.min(DELIVERY.maxInlineWaitMs, timeLeftMs());
-    /** The channel's pacing before the next Slack call: undefined when it may go now (after a short sleep). */
-    const paceWait = async (): Promise<number | undefined> => {
+    /**
+     * The channel's pacing before the next Slack call: undefined when it may go now (after a short sleep), else the
+     * requeue for the rest of the interval.
+     */
+    const paceWait = async (): Promise<Extract<DeliverResult, { status: "requeue" }> | undefined> => {
       const pace = lastPost === undefined ? 0 : lastPost + deps.channelIntervalMs - deps.now();
-      if (pace > inlineWaitMs()) return pace;
+      if (pace > inlineWaitMs()) return { status: "requeue", delayMs: pace, reason: "paced" };
       if (pace > 0) await deps.sleep(pace);
       return undefined;
     };
@@ -332,7 +333,7 @@ export function makeDeliver(deps: DeliverDeps) {
 
     const standalone = async (secret: string): Promise<DeliverResult> => {
       const wait = await paceWait();
-      if (wait !== undefined) return { status: "requeue", delayMs: wait, reason: "paced" };
+      if (wait) return wait;
       const { outcome, posted } = await notificationAttempts(() => deps.sender.post(target(secret), message));
       if (outcome.status !== "delivered") return notDelivered(outcome);
       await recordDelivered({ status: "delivered", ...(posted.ts ? { slack_ts: posted.ts } : {}) });
@@ -363,7 +364,7 @@ export function makeDeliver(deps: DeliverDeps) {
 
       while (n?.status === "pending") {
         const wait = await paceWait();
-        if (wait !== undefined) return { status: "requeue", delayMs: wait, reason: "paced" };
+        if (wait) return wait;
         if (!thread || thread.gone) {
           // The first event of this upgrade here (or its thread is gone): the status message first, this step in it.
           const state = applyEvent(thread ? { ...thread.state, replies: 0 } : undefined, upgrade, render);
@@ -431,7 +432,7 @@ export function makeDeliver(deps: DeliverDeps) {
         return done();
       }
       const wait = await paceWait();
-      if (wait !== undefined) return later({ status: "requeue", delayMs: wait, reason: "paced" });
+      if (wait) return later(wait);
       let restarted: Posted | undefined;
       const outcome = await runAttempts({
         begin: async () =>
@@ -478,9 +479,7 @@ export function makeDeliver(deps: DeliverDeps) {
       );
     } catch (err) {
       if (!(err instanceof CredentialUnreadableError)) throw err;
-      if (!updateDue) return fail(current, "credential_unreadable", current.attempts, false);
-      await deps.store.finishUpdate(ws, current.id, "credential_unreadable");
-      return { status: "updated", error: "credential_unreadable" };
+      return refuse("credential_unreadable");
     }
   };
 }

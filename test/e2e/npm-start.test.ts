@@ -270,14 +270,17 @@ describe("npm start on this machine", () => {
   });
 
   it("continues an upgrade's thread after a restart: the reply goes under the same status message, which is updated", async () => {
-    const upgrade = { upgrade_id: `upg-restart-${Date.now()}` };
-    const before = await call<{ notifications: { id: string }[] }>("POST", `${ws.base}/events`, ws.token, {
-      ...startedEvent(),
-      ...upgrade,
-      cluster: { name: "cluster-thread" },
-    });
-    const firstId = (before.body.notifications[0] as { id: string }).id;
-    const delivered = await settled(firstId);
+    const upgrade_id = `upg-restart-${Date.now()}`;
+    /** Posts one event of this upgrade; its notification's id. */
+    const postStep = async (event: Record<string, unknown>) => {
+      const res = await call<{ notifications: { id: string }[] }>("POST", `${ws.base}/events`, ws.token, {
+        ...event,
+        upgrade_id,
+        cluster: { name: "cluster-thread" },
+      });
+      return (res.body.notifications[0] as { id: string }).id;
+    };
+    const delivered = await settled(await postStep(startedEvent()));
     const status = slack
       .posts(CHANNEL)
       .find((r) => !r.body.thread_ts && String(r.body.text).includes("cluster-thread"));
@@ -287,13 +290,7 @@ describe("npm start on this machine", () => {
     expect(await running.exited).toBe(0);
     await startApp();
 
-    const after = await call<{ notifications: { id: string }[] }>("POST", `${ws.base}/events`, ws.token, {
-      ...completedEvent(),
-      ...upgrade,
-      cluster: { name: "cluster-thread" },
-    });
-    const secondId = (after.body.notifications[0] as { id: string }).id;
-    const replyTwo = await settled(secondId);
+    const replyTwo = await settled(await postStep(completedEvent()));
     const parentTs = (delivered as unknown as { thread_ts: string }).thread_ts;
     expect(replyTwo).toMatchObject({ status: "delivered", thread_ts: parentTs });
     const deadline = Date.now() + 10_000;
