@@ -136,14 +136,17 @@ export function newNotification(
   return { ...fields, id, status: "pending", attempts: 0, created_at: at, updated_at: at, dispatch_id: id };
 }
 
-/** What the delivery path may do around a post, from the batch that holds the message. */
+/** What the batch that holds the message learns from this delivery. */
 export interface DeliverHooks {
+  /** Called once the delivery's one read is done: a later message of its channel will take about as long to get here. */
+  afterRead?(): void;
   /**
    * Called once, right after Slack answered this delivery's first call (or the call failed), before the writes that
-   * follow: the channel's pace counts from here, so the batch hands the channel's later messages back for the
-   * interval now, and they come back when they may be posted.
+   * follow. It only starts the batch's own work (the channel's later messages may need handing back again, from this
+   * answer) and returns at once: the batch awaits that after the delivery, so a failing queue call never comes between
+   * a post and the record of its outcome.
    */
-  afterCall?(): Promise<void>;
+  afterCall?(): void;
 }
 
 /** Slack says the thread's parent is gone: a reply cannot go there. */
@@ -221,6 +224,7 @@ export function makeDeliver(deps: DeliverDeps) {
     hooks: DeliverHooks = {},
   ): Promise<DeliverResult> {
     const loaded = await deps.store.loadDelivery(ref);
+    hooks.afterRead?.();
     const { integration, event } = loaded;
     let n = loaded.notification;
     if (!n) return { status: "skipped", reason: "unknown_notification" };
@@ -252,24 +256,33 @@ export function makeDeliver(deps: DeliverDeps) {
     const ws = n.workspace_id;
     let lastPost = loaded.lastPostAt;
     const inlineWaitMs = () => Math.min(DELIVERY.maxInlineWaitMs, timeLeftMs());
+    /** The rest of the interval still to sleep before the next Slack call. */
+    let owedMs = 0;
     /**
-     * The channel's pacing before the next Slack call: undefined when it may go now (after a short sleep), else the
-     * requeue for the rest of the interval.
+     * The channel's pacing before the next Slack call: undefined when it may go after a short sleep (owed, slept while
+     * the call's attempt is recorded), else the requeue for the rest of the interval.
      */
-    const paceWait = async (): Promise<Extract<DeliverResult, { status: "requeue" }> | undefined> => {
+    const paceWait = (): Extract<DeliverResult, { status: "requeue" }> | undefined => {
       const pace = lastPost === undefined ? 0 : lastPost + deps.channelIntervalMs - deps.now();
       if (pace > inlineWaitMs()) return { status: "requeue", delayMs: pace, reason: "paced" };
-      if (pace > 0) await deps.sleep(pace);
+      owedMs = Math.max(0, pace);
       return undefined;
+    };
+    /** An attempt's record, written while the owed rest of the interval is slept: the call goes when both are done. */
+    const withPace = async <T>(write: Promise<T>): Promise<T> => {
+      const ms = owedMs;
+      owedMs = 0;
+      const [written] = await Promise.all([write, ms > 0 ? deps.sleep(ms) : undefined]);
+      return written;
     };
     let answered = false;
     /** Slack answered (or the call failed): the pace counts from now, which it returns. */
-    const slackAnswered = async (): Promise<number> => {
+    const slackAnswered = (): number => {
       const at = deps.now();
       lastPost = at;
       if (!answered) {
         answered = true;
-        await hooks.afterCall?.();
+        hooks.afterCall?.();
       }
       return at;
     };
@@ -295,7 +308,7 @@ export function makeDeliver(deps: DeliverDeps) {
         begin: async () => {
           // A disconnect while we waited to retry stops the retries: nothing more is sent.
           if (tried++ > 0 && !(await stillConnected(current))) return { stop: "not_connected" };
-          const started = await deps.store.startAttempt(ws, current.id, MAX_ATTEMPTS);
+          const started = await withPace(deps.store.startAttempt(ws, current.id, MAX_ATTEMPTS));
           if (!started) return { stop: "attempts_exhausted" };
           // An earlier attempt started but its outcome was never written (the process died between Slack's answer
           // and the write): Slack may have that message already. Say so on the notification.
@@ -307,9 +320,9 @@ export function makeDeliver(deps: DeliverDeps) {
           try {
             posted = await call();
             // The channel's pace counts from Slack's answer, not from the writes that follow it.
-            await slackAnswered();
+            slackAnswered();
           } catch (err) {
-            const at = await slackAnswered();
+            const at = slackAnswered();
             // The outcome first, then the pace: the window in which a crash loses an outcome stays one write wide.
             await deps.store.recordOutcome(ws, current.id, attempt);
             await deps.store.recordPost(ws, current.channel, at);
@@ -332,7 +345,7 @@ export function makeDeliver(deps: DeliverDeps) {
     };
 
     const standalone = async (secret: string): Promise<DeliverResult> => {
-      const wait = await paceWait();
+      const wait = paceWait();
       if (wait) return wait;
       const { outcome, posted } = await notificationAttempts(() => deps.sender.post(target(secret), message));
       if (outcome.status !== "delivered") return notDelivered(outcome);
@@ -363,7 +376,7 @@ export function makeDeliver(deps: DeliverDeps) {
       });
 
       while (n?.status === "pending") {
-        const wait = await paceWait();
+        const wait = paceWait();
         if (wait) return wait;
         if (!thread || thread.gone) {
           // The first event of this upgrade here (or its thread is gone): the status message first, this step in it.
@@ -431,12 +444,12 @@ export function makeDeliver(deps: DeliverDeps) {
         await deps.store.finishUpdate(ws, current.id);
         return done();
       }
-      const wait = await paceWait();
+      const wait = paceWait();
       if (wait) return later(wait);
       let restarted: Posted | undefined;
       const outcome = await runAttempts({
         begin: async () =>
-          (await deps.store.startUpdate(ws, current.id, MAX_ATTEMPTS)) ?? { stop: "attempts_exhausted" },
+          (await withPace(deps.store.startUpdate(ws, current.id, MAX_ATTEMPTS))) ?? { stop: "attempts_exhausted" },
         post: async () => {
           try {
             if (shown.gone) {
@@ -448,7 +461,7 @@ export function makeDeliver(deps: DeliverDeps) {
               );
             }
           } finally {
-            await deps.store.recordPost(ws, current.channel, await slackAnswered());
+            await deps.store.recordPost(ws, current.channel, slackAnswered());
           }
         },
         sleep: deps.sleep,

@@ -41,6 +41,7 @@ const deliver = makeDeliver({
 const processBatch = makeProcessBatch({
   deliver,
   channelIntervalMs: config.SLACK_CHANNEL_INTERVAL_MS,
+  now: () => Date.now(),
   queue: {
     remove: async (receiptHandle) => {
       await sqs.send(new DeleteMessageCommand({ QueueUrl: config.DELIVERY_QUEUE_URL, ReceiptHandle: receiptHandle }));

@@ -26,6 +26,7 @@ export interface BatchDeps {
   deliver(ref: DeliveryRef, timeLeftMs: () => number, hooks?: DeliverHooks): Promise<DeliverResult>;
   queue: DeliveryQueue;
   channelIntervalMs: number;
+  now(): number;
 }
 
 /** A wait in whole seconds of visibility (SQS's unit): short enough that the rest is slept when it comes back. */
@@ -95,6 +96,8 @@ function byGroup(records: SQSRecord[]): SQSRecord[][] {
 export function makeProcessBatch(deps: BatchDeps) {
   /** Whether posts to one channel must be spaced by more than a wait this function sleeps. */
   const paced = deps.channelIntervalMs > DELIVERY.maxInlineWaitMs;
+  /** The interval in whole seconds of visibility, for the messages a channel's post sends back. */
+  const interval = visibilitySecondsFor(deps.channelIntervalMs);
 
   /**
    * One channel's messages of the batch, in order. Every message ends up settled: reported as failed (left on the
@@ -131,23 +134,38 @@ export function makeProcessBatch(deps: BatchDeps) {
       }
       const ref = parsed.data;
       // With a channel interval longer than an inline wait, the channel's next message cannot be posted in this
-      // invocation without holding it: once Slack has answered this delivery's call (the pace counts from there), the
-      // rest go back for the interval, so they come back when they may be posted: one visit per post for a busy
-      // channel. The posted message itself is not held: one that arrives sooner (a new event) finds the pace in its
-      // first read and goes back for the rest of the interval.
-      let restHandedBack = false;
-      const hooks: DeliverHooks =
-        rest.length && paced
-          ? {
-              afterCall: async () => {
-                await deps.queue.handBack(
-                  rest.map((r) => r.receiptHandle),
-                  visibilitySecondsFor(deps.channelIntervalMs),
-                );
-                restHandedBack = true;
-              },
-            }
-          : {};
+      // invocation without holding it: the rest go back for the interval as soon as this one is taken up, so they come
+      // back about when the pace (counted from Slack's answer to this one) allows the next post, and wait at most a
+      // short sleep: one visit per post for a busy channel. Should Slack take longer than such a sleep to answer, they
+      // go back again from the answer; should this one make no call at all, the next is taken back and handled now. The
+      // posted message itself is not held: one that arrives sooner (a new event) finds the pace in its first read
+      // and goes back for the rest of the interval.
+      const handles = rest.map((r) => r.receiptHandle);
+      let handingBack: Promise<void> | undefined;
+      let called = false;
+      const handBackRest = () => {
+        // One after the other, so the later visibility is the one that holds.
+        const previous = handingBack;
+        handingBack = previous
+          ? previous.then(() => deps.queue.handBack(handles, interval))
+          : deps.queue.handBack(handles, interval);
+        // Awaited once the delivery returns; until then a failure must not count as unhandled.
+        handingBack.catch(() => {});
+      };
+      const hooks: DeliverHooks = {};
+      if (rest.length && paced) {
+        handBackRest();
+        // Back after the interval, the next message reads as this one did, then finds the time this one took from
+        // its read to Slack's answer still to wait: more than a sleep, and it goes back again from the answer.
+        let readAt = deps.now();
+        hooks.afterRead = () => {
+          readAt = deps.now();
+        };
+        hooks.afterCall = () => {
+          called = true;
+          if (deps.now() - readAt > DELIVERY.maxInlineWaitMs) handBackRest();
+        };
+      }
       let result: DeliverResult;
       try {
         result = await deps.deliver(ref, timeLeftMs, hooks);
@@ -161,8 +179,10 @@ export function makeProcessBatch(deps: BatchDeps) {
         });
         emit(METRICS.deliveryRecordErrors);
         fail([record, ...rest]);
+        await handingBack;
         return;
       }
+      await handingBack;
       report(ref.notification_id, result, Number(record.attributes.SentTimestamp));
       // A wait (pacing, a retry, or a delivered reply's status update still to come) keeps the message and the rest
       // of its channel on the queue for that long.
@@ -177,11 +197,15 @@ export function makeProcessBatch(deps: BatchDeps) {
         fail(later);
         return;
       }
-      if (restHandedBack) {
+      if (called) {
         fail(rest);
         await finished(record, true);
         return;
       }
+      // No call was made (skipped, or refused): nothing to pace, so the next message is taken back and handled now
+      // (its own rest go back again as it is taken up).
+      if (handingBack)
+        await deps.queue.handBack(handles.slice(0, 1), Math.ceil(context.getRemainingTimeInMillis() / 1000));
       await finished(record, rest.length === 0);
     }
   }

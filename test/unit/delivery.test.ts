@@ -209,7 +209,7 @@ describe("delivering one notification", () => {
     expect(sleeps).toEqual([100]);
   });
 
-  it("reads what it needs in one request and tells the batch once Slack answered, before its writes", async () => {
+  it("reads what it needs in one request, tells the batch then and once Slack answered, before its writes", async () => {
     store.notifications.set("n1", pending("n1"));
     const order: string[] = [];
     const sender: SlackSender = {
@@ -219,14 +219,74 @@ describe("delivering one notification", () => {
       },
       update: async () => {},
     };
-    const writes = () => store.notifications.get("n1")?.status;
     await setup(sender)(ref("n1"), plenty, {
-      afterCall: async () => {
-        order.push(`afterCall (notification ${writes()})`);
-      },
+      afterRead: () => order.push(`afterRead (${store.reads} read)`),
+      afterCall: () => order.push(`afterCall (notification ${store.notifications.get("n1")?.status})`),
     });
-    expect(order).toEqual(["post", "afterCall (notification pending)"]);
+    expect(order).toEqual(["afterRead (1 read)", "post", "afterCall (notification pending)"]);
     expect(store.reads).toBe(1);
+  });
+
+  it("tells the batch nothing when it makes no call (paced, or refused)", async () => {
+    store.notifications.set("n1", pending("n1"));
+    store.posts.set("#a", clock - 100);
+    const told: string[] = [];
+    const hooks = { afterCall: () => told.push("after") };
+    expect(await setup(new ScriptedSender(), 1000)(ref("n1"), plenty, hooks)).toMatchObject({ status: "requeue" });
+    store.integration = undefined;
+    expect(await setup(new ScriptedSender(), 1000)(ref("n1"), plenty, hooks)).toMatchObject({ status: "failed" });
+    expect(told).toEqual([]);
+  });
+
+  it("sleeps the last bit of the interval while the attempt is recorded, and posts once both are done", async () => {
+    store.notifications.set("n1", pending("n1"));
+    store.posts.set("#a", clock - 900);
+    const order: string[] = [];
+    let releaseSleep = () => {};
+    const sender: SlackSender = {
+      post: async () => {
+        order.push("post");
+        return {};
+      },
+      update: async () => {},
+    };
+    const startAttempt = store.startAttempt.bind(store);
+    let releaseWrite = () => {};
+    store.startAttempt = async (...args) => {
+      order.push("attempt write sent");
+      await new Promise<void>((resolve) => (releaseWrite = resolve));
+      order.push("attempt written");
+      return startAttempt(...args);
+    };
+    const deliver = makeDeliver({
+      store,
+      cipher,
+      sender,
+      sleep: (ms) =>
+        new Promise<void>((resolve) => {
+          order.push(`sleep ${ms}`);
+          releaseSleep = () => {
+            clock += ms;
+            order.push("slept");
+            resolve();
+          };
+        }),
+      now: () => clock,
+      channelIntervalMs: 1000,
+      postTimeoutMs: 10_000,
+      defaultDashboardUrl: "https://d/",
+      deadLetter: async () => {},
+    });
+    const done = deliver(ref("n1"), plenty);
+    await new Promise((r) => setTimeout(r, 10));
+    // Both under way at once; the post waits for both.
+    expect(order).toEqual(["attempt write sent", "sleep 100"]);
+    releaseWrite();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(order).toEqual(["attempt write sent", "sleep 100", "attempt written"]);
+    releaseSleep();
+    expect(await done).toEqual({ status: "delivered", attempts: 1 });
+    expect(order).toEqual(["attempt write sent", "sleep 100", "attempt written", "slept", "post"]);
   });
 
   it("a crash between Slack's answer and the record's write: the redelivery says the outcome is uncertain", async () => {

@@ -24,19 +24,29 @@ class RecordingQueue implements DeliveryQueue {
   }
 }
 
-function setup(answers: Record<string, DeliverResult | Error | (() => Promise<DeliverResult>)>, intervalMs = 1000) {
+/** `readMs`, `slackMs`: how long (on the batch's clock) each delivery's read takes, and Slack's answer. */
+function setup(
+  answers: Record<string, DeliverResult | Error | (() => Promise<DeliverResult>)>,
+  intervalMs = 1000,
+  { readMs = 0, slackMs = 0 } = {},
+) {
   const queue = new RecordingQueue();
   const calls: string[] = [];
+  let clock = 0;
   const process = makeProcessBatch({
     queue,
     channelIntervalMs: intervalMs,
+    now: () => clock,
     deliver: async (ref: DeliveryRef, _left: () => number, hooks: DeliverHooks = {}) => {
       calls.push(ref.notification_id);
       const answer = answers[ref.notification_id] ?? { status: "delivered", attempts: 1 };
       if (answer instanceof Error) throw answer;
+      clock += readMs;
+      hooks.afterRead?.();
       queue.log.push(`post ${ref.notification_id}`);
       const result = typeof answer === "function" ? await answer() : answer;
-      await hooks.afterCall?.();
+      clock += slackMs;
+      if (result.status !== "skipped") hooks.afterCall?.();
       return result;
     },
   });
@@ -48,7 +58,7 @@ const failures = (r: { batchItemFailures: { itemIdentifier: string }[] }) =>
   r.batchItemFailures.map((f) => f.itemIdentifier).sort();
 
 describe("a delivery batch", () => {
-  it("posts each channel's first message; its later ones go back for the interval once Slack answered; none is held", async () => {
+  it("posts each channel's first message; its later ones go back for the interval as it is taken up; none is held", async () => {
     let release = () => {};
     const slowB = new Promise<DeliverResult>(
       (resolve) => (release = () => resolve({ status: "delivered", attempts: 1 })),
@@ -56,15 +66,40 @@ describe("a delivery batch", () => {
     const { queue, calls, run } = setup({ b1: () => slowB });
     const done = run(record("a1", "A"), record("b1", "B"), record("a2", "A"), record("a3", "A"));
     await new Promise((r) => setTimeout(r, 10));
-    // A's later messages go back once Slack has answered A's post, so their interval counts from that answer; A's
-    // posted message is deleted at once while B's post is still open.
-    expect(queue.log.filter((l) => l.includes("a"))).toEqual(["post a1", "handBack rh-a2,rh-a3 1s", "remove rh-a1"]);
+    // A's later messages go back as soon as A's first is taken up, so they come back about when the pace allows the
+    // next; A's posted message is deleted at once while B's post is still open.
+    expect(queue.log.filter((l) => l.includes("a"))).toEqual(["handBack rh-a2,rh-a3 1s", "post a1", "remove rh-a1"]);
     release();
     const result = await done;
     expect(calls.sort()).toEqual(["a1", "b1"]);
     // B finished last: left to the event source mapping, which deletes what is not reported as failed.
     expect(queue.log).not.toContain("remove rh-b1");
     expect(failures(result)).toEqual(["a2", "a3"]);
+  });
+
+  it("when Slack answers later than an inline wait, the channel's later messages go back again from the answer", async () => {
+    // The read's time does not count: a2's own read takes about as long when it comes back.
+    const quick = setup({}, 1000, { readMs: 300, slackMs: 200 });
+    expect(failures(await quick.run(record("a1", "A"), record("a2", "A")))).toEqual(["a2"]);
+    expect(quick.queue.log).toEqual(["handBack rh-a2 1s", "post a1"]);
+    // Back one second after a1 was taken up, a2 would find more than a sleep still to wait, and go back again.
+    const slow = setup({}, 1000, { slackMs: 201 });
+    expect(failures(await slow.run(record("a1", "A"), record("a2", "A")))).toEqual(["a2"]);
+    expect(slow.queue.log).toEqual(["handBack rh-a2 1s", "post a1", "handBack rh-a2 1s"]);
+  });
+
+  it("when the first message makes no call, the next is taken back and handled in the same invocation", async () => {
+    const { queue, calls, run } = setup({ a1: { status: "skipped", reason: "already_delivered" } });
+    const result = await run(record("a1", "A"), record("a2", "A"), record("a3", "A"));
+    expect(calls).toEqual(["a1", "a2"]);
+    expect(queue.log).toEqual([
+      "handBack rh-a2,rh-a3 1s",
+      "post a1",
+      "handBack rh-a2 60s",
+      "handBack rh-a3 1s",
+      "post a2",
+    ]);
+    expect(failures(result)).toEqual(["a3"]);
   });
 
   it("a queue call that fails keeps that channel's unsettled messages on the queue; the batch still answers", async () => {
