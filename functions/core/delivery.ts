@@ -138,8 +138,6 @@ export function newNotification(
 
 /** What the batch that holds the message learns from this delivery. */
 export interface DeliverHooks {
-  /** Called once the delivery's one read is done: a later message of its channel will take about as long to get here. */
-  afterRead?(): void;
   /**
    * Called once, right after Slack answered this delivery's first call (or the call failed), before the writes that
    * follow. It only starts the batch's own work (the channel's later messages may need handing back again, from this
@@ -224,7 +222,6 @@ export function makeDeliver(deps: DeliverDeps) {
     hooks: DeliverHooks = {},
   ): Promise<DeliverResult> {
     const loaded = await deps.store.loadDelivery(ref);
-    hooks.afterRead?.();
     const { integration, event } = loaded;
     let n = loaded.notification;
     if (!n) return { status: "skipped", reason: "unknown_notification" };

@@ -155,15 +155,12 @@ export function makeProcessBatch(deps: BatchDeps) {
       const hooks: DeliverHooks = {};
       if (rest.length && paced) {
         handBackRest();
-        // Back after the interval, the next message reads as this one did, then finds the time this one took from
-        // its read to Slack's answer still to wait: more than a sleep, and it goes back again from the answer.
-        let readAt = deps.now();
-        hooks.afterRead = () => {
-          readAt = deps.now();
-        };
+        // Back one interval after this one was taken up, the next would find at most the time from then to Slack's
+        // answer still to wait: more than a sleep, and it goes back again from the answer.
+        const takenUpAt = deps.now();
         hooks.afterCall = () => {
           called = true;
-          if (deps.now() - readAt > DELIVERY.maxInlineWaitMs) handBackRest();
+          if (deps.now() - takenUpAt > DELIVERY.maxInlineWaitMs) handBackRest();
         };
       }
       let result: DeliverResult;

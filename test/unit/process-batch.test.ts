@@ -24,11 +24,11 @@ class RecordingQueue implements DeliveryQueue {
   }
 }
 
-/** `readMs`, `slackMs`: how long (on the batch's clock) each delivery's read takes, and Slack's answer. */
+/** `slackMs`: how long (on the batch's clock) a delivery takes from being taken up to Slack's answer. */
 function setup(
   answers: Record<string, DeliverResult | Error | (() => Promise<DeliverResult>)>,
   intervalMs = 1000,
-  { readMs = 0, slackMs = 0 } = {},
+  slackMs = 0,
 ) {
   const queue = new RecordingQueue();
   const calls: string[] = [];
@@ -41,8 +41,6 @@ function setup(
       calls.push(ref.notification_id);
       const answer = answers[ref.notification_id] ?? { status: "delivered", attempts: 1 };
       if (answer instanceof Error) throw answer;
-      clock += readMs;
-      hooks.afterRead?.();
       queue.log.push(`post ${ref.notification_id}`);
       const result = typeof answer === "function" ? await answer() : answer;
       clock += slackMs;
@@ -78,12 +76,11 @@ describe("a delivery batch", () => {
   });
 
   it("when Slack answers later than an inline wait, the channel's later messages go back again from the answer", async () => {
-    // The read's time does not count: a2's own read takes about as long when it comes back.
-    const quick = setup({}, 1000, { readMs: 300, slackMs: 200 });
+    const quick = setup({}, 1000, 200);
     expect(failures(await quick.run(record("a1", "A"), record("a2", "A")))).toEqual(["a2"]);
     expect(quick.queue.log).toEqual(["handBack rh-a2 1s", "post a1"]);
     // Back one second after a1 was taken up, a2 would find more than a sleep still to wait, and go back again.
-    const slow = setup({}, 1000, { slackMs: 201 });
+    const slow = setup({}, 1000, 201);
     expect(failures(await slow.run(record("a1", "A"), record("a2", "A")))).toEqual(["a2"]);
     expect(slow.queue.log).toEqual(["handBack rh-a2 1s", "post a1", "handBack rh-a2 1s"]);
   });
