@@ -4,7 +4,8 @@
  * its own process (one local stack per process), on emulators the caller started:
  *   - `burst`:   20 channels, a burst of 8 events each, SLACK_CHANNEL_INTERVAL_MS=1000: achieved / allowed rate per
  *                channel (allowed: one post per interval, none before its event was accepted: allowedSpanMs), and
- *                the smallest gap between two posts to one channel.
+ *                the gaps between two posts to one channel; with the burst accepted while delivery runs, and with
+ *                delivery held until it is queued (the delivery path alone), after an unmeasured warm-up burst.
  *   - `burst-slack`: the same with a Slack that takes 150 ms to answer each post (the fake answers at once).
  *   - `hanging`: 5 channels, one of which Slack never answers; events at a gentle rate: accept-to-Slack latency of
  *                the other four.
@@ -13,9 +14,9 @@
  *                then, an event every 2.5 s, a later reply's accept-to-Slack latency beside a standalone post's on
  *                another channel at the same rate.
  */
-import type { SQSEvent } from "aws-lambda";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { type LocalAwsCredentials, newLocalCredentials } from "../local/data-dir";
-import { freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
+import { emulatorClientConfig, freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
 import { DELIVERY } from "../functions/core/operational";
 import { startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
 import { benchWorkspace } from "./api";
@@ -42,23 +43,14 @@ async function withStack<T>(
   fn: (ctx: {
     post(channel: number, id: string): Promise<number>;
     slack: Awaited<ReturnType<typeof startStackWithFakeSlack>>["slack"];
-    /** When each event's queue message reached the queue (its SentTimestamp), by event id. */
-    queuedAt: Map<string, number>;
+    stack: Awaited<ReturnType<typeof startStackWithFakeSlack>>["stack"];
   }) => Promise<T>,
 ): Promise<T> {
-  const queuedAt = new Map<string, number>();
   const { stack, slack } = await startStackWithFakeSlack({
     ...emulators,
     name: "bench-tp",
     channelIntervalMs: 1000,
     env: { SLACK_TIMEOUT_MS: "10000" },
-    onInvocation: (name, _ms, event) => {
-      if (name !== "delivery") return;
-      for (const r of (event as SQSEvent).Records) {
-        const id = (JSON.parse(r.body) as { event_id?: string }).event_id;
-        if (id && !queuedAt.has(id)) queuedAt.set(id, Number(r.attributes.SentTimestamp));
-      }
-    },
   });
   try {
     const { base, call } = await benchWorkspace(stack, channels);
@@ -74,7 +66,7 @@ async function withStack<T>(
         throw new Error(`not accepted: ${JSON.stringify(res)}`);
       return Date.now();
     };
-    return await fn({ post, slack, queuedAt });
+    return await fn({ post, slack, stack });
   } finally {
     await stack.stop();
     await slack.stop();
@@ -91,10 +83,10 @@ const arrivals = (slack: { requests: { at: number; body: Record<string, unknown>
   return at;
 };
 
-async function waitFor(check: () => boolean, timeoutMs: number) {
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number) {
   const until = Date.now() + timeoutMs;
-  while (!check() && Date.now() < until) await sleep(50);
-  if (!check()) throw new Error("timed out waiting for deliveries");
+  while (!(await check()) && Date.now() < until) await sleep(50);
+  if (!(await check())) throw new Error("timed out waiting for deliveries");
 }
 
 /**
@@ -109,54 +101,90 @@ function allowedSpanMs(firstPostAt: number, readyAt: number[], intervalMs: numbe
   return at - firstPostAt;
 }
 
-/** The burst with a Slack that answers each post after `slackAnswerMs`, as Slack does (the fake answers at once). */
+/** Messages on the delivery queue, visible or not (the emulator counts exactly). */
+async function queued(emulators: Emulators, queueUrl: string): Promise<number> {
+  const sqs = new SQSClient(emulatorClientConfig(emulators.sqsEndpoint, emulators.credentials));
+  try {
+    const out = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+      }),
+    );
+    const a = out.Attributes ?? {};
+    return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/**
+ * The burst with a Slack that answers each post after `slackAnswerMs`, as Slack does (the fake answers at once). Three
+ * rounds on one stack, a second apart: one unmeasured (DynamoDB Local's JVM and this process's code warm up, as they
+ * are on AWS after the first requests); one with the burst accepted while delivery runs, on the same two cores and the
+ * same event loop (on AWS the API and the delivery function share neither); one with delivery held until the whole
+ * burst is accepted and queued, then released: the delivery path alone.
+ */
 async function burst(emulators: Emulators, slackAnswerMs = 0) {
   const CHANNELS = 20;
   const PER_CHANNEL = 8;
   const INTERVAL_MS = 1000;
   const names = Array.from({ length: CHANNELS }, (_, i) => `#tp-${i}`);
-  return withStack(emulators, names, async ({ post, slack, queuedAt }) => {
+  return withStack(emulators, names, async ({ post, slack, stack }) => {
     slack.answerDelayMs = slackAnswerMs;
-    const accepted = new Map<string, number>();
-    await Promise.all(
-      names.flatMap((_, c) =>
-        Array.from({ length: PER_CHANNEL }, async (_, k) => {
-          const id = `tp-${c}-${k}`;
-          accepted.set(id, await post(c, id));
-        }),
-      ),
-    );
-    await waitFor(() => slack.requests.length >= CHANNELS * PER_CHANNEL, 120_000);
-    const perChannel = names.map((name, c) => {
-      const times = slack
-        .posts(name)
-        .map((r) => r.at)
-        .sort((a, b) => a - b);
-      // A channel's events were sent at once, so the service accepted them in some order; it posts them in that
-      // order (contract section 4): the i-th post is the i-th accepted (and queued) event's.
-      const sorted = (at: Map<string, number>) =>
-        Array.from({ length: PER_CHANNEL }, (_, k) => at.get(`tp-${c}-${k}`) as number).sort((a, b) => a - b);
-      const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
-      const span = (times[times.length - 1] as number) - (times[0] as number);
-      const ratio = (readyAt: number[]) => allowedSpanMs(times[0] as number, readyAt, INTERVAL_MS) / span;
-      return { ratio: ratio(sorted(accepted)), queuedRatio: ratio(sorted(queuedAt)), gaps };
-    });
-    const ratios = perChannel.map((c) => c.ratio);
-    const queued = perChannel.map((c) => c.queuedRatio);
-    const allGaps = perChannel.flatMap((c) => c.gaps);
+    const round = async (tag: string, held: boolean) => {
+      const accepted = new Map<string, number>();
+      const id = (c: number, k: number) => `tp-${tag}-${c}-${k}`;
+      const before = slack.requests.length;
+      if (held) stack.holdDelivery();
+      await Promise.all(
+        names.flatMap((_, c) =>
+          Array.from({ length: PER_CHANNEL }, async (_, k) => accepted.set(id(c, k), await post(c, id(c, k)))),
+        ),
+      );
+      if (held) {
+        await waitFor(async () => (await queued(emulators, stack.deliveryQueueUrl)) >= CHANNELS * PER_CHANNEL, 60_000);
+        stack.releaseDelivery();
+      }
+      await waitFor(() => slack.requests.length - before >= CHANNELS * PER_CHANNEL, 120_000);
+      const perChannel = names.map((name, c) => {
+        const times = slack
+          .posts(name)
+          .filter((r) => String(r.body.text).includes(`tp-${tag}-`))
+          .map((r) => r.at)
+          .sort((a, b) => a - b);
+        // A channel's events were sent at once, so the service accepted them in some order; it posts them in that
+        // order (contract section 4): the i-th post is the i-th accepted event's.
+        const readyAt = Array.from({ length: PER_CHANNEL }, (_, k) => accepted.get(id(c, k)) as number).sort(
+          (a, b) => a - b,
+        );
+        const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
+        const span = (times[times.length - 1] as number) - (times[0] as number);
+        return { ratio: allowedSpanMs(times[0] as number, readyAt, INTERVAL_MS) / span, gaps };
+      });
+      const ratios = perChannel.map((c) => c.ratio);
+      const gaps = perChannel.flatMap((c) => c.gaps);
+      return {
+        ratioMin: Math.min(...ratios),
+        ratioMedian: pct(ratios, 50),
+        minGapMs: Math.min(...gaps),
+        gapP50Ms: pct(gaps, 50),
+        gapP90Ms: pct(gaps, 90),
+      };
+    };
+    await round("warm", false);
+    await sleep(INTERVAL_MS);
+    const alongside = await round("a", false);
+    await sleep(INTERVAL_MS);
+    const alone = await round("b", true);
     return {
       scenario: slackAnswerMs ? "burst-slack" : "burst",
       slackAnswerMs,
       concurrency: DELIVERY.localConcurrency,
       channels: CHANNELS,
       perChannel: PER_CHANNEL,
-      ratioMin: Math.min(...ratios),
-      ratioMedian: pct(ratios, 50),
-      queuedRatioMin: Math.min(...queued),
-      queuedRatioMedian: pct(queued, 50),
-      minGapMs: Math.min(...allGaps),
-      gapP50Ms: pct(allGaps, 50),
-      gapP90Ms: pct(allGaps, 90),
+      ...alongside,
+      ...Object.fromEntries(Object.entries(alone).map(([k, v]) => [`alone${k[0]?.toUpperCase()}${k.slice(1)}`, v])),
     };
   });
 }
@@ -330,17 +358,20 @@ export function printThroughput(results: Record<string, number | string>[]) {
   const gentle = get("gentle");
   console.log("\n| throughput (bench/throughput.ts) | figure |\n|---|---|");
   console.log(
-    `| 20 channels x 8 events, interval 1 s, delivery concurrency ${burst.concurrency}: achieved / allowed rate per channel (none before its event was accepted), min / median | ${f(burst.ratioMin, 2)} / ${f(burst.ratioMedian, 2)} |`,
-  );
-  console.log(
-    `| same, none before its message reached the queue (the delivery path alone), min / median | ${f(burst.queuedRatioMin, 2)} / ${f(burst.queuedRatioMedian, 2)} |`,
+    `| 20 channels x 8 events, interval 1 s, delivery concurrency ${burst.concurrency}: achieved / allowed rate per channel (none before its event was accepted), min / median | ${f(burst.ratioMin, 3)} / ${f(burst.ratioMedian, 3)} |`,
   );
   console.log(
     `| same: gap between two posts to one channel, smallest / p50 / p90 | ${f(burst.minGapMs)} / ${f(burst.gapP50Ms)} / ${f(burst.gapP90Ms)} ms |`,
   );
+  console.log(
+    `| same, delivery held until the burst was accepted and queued (the delivery path alone), min / median; gap smallest / p50 / p90 | ${f(burst.aloneRatioMin, 3)} / ${f(burst.aloneRatioMedian, 3)}; ${f(burst.aloneMinGapMs)} / ${f(burst.aloneGapP50Ms)} / ${f(burst.aloneGapP90Ms)} ms |`,
+  );
   const slow = get("burst-slack");
   console.log(
     `| same burst, Slack answering each post after ${f(slow.slackAnswerMs)} ms: achieved / allowed rate, min / median; gap p50 / p90 | ${f(slow.ratioMin, 2)} / ${f(slow.ratioMedian, 2)}; ${f(slow.gapP50Ms)} / ${f(slow.gapP90Ms)} ms |`,
+  );
+  console.log(
+    `| same, delivery alone: achieved / allowed rate, min / median; gap p50 / p90 | ${f(slow.aloneRatioMin, 2)} / ${f(slow.aloneRatioMedian, 2)}; ${f(slow.aloneGapP50Ms)} / ${f(slow.aloneGapP90Ms)} ms |`,
   );
   console.log(
     `| one of 5 channels hanging: the other 4 channels' accept-to-Slack p50 / p99 / max | ${f(hang.p50)} / ${f(hang.p99)} / ${f(hang.max)} ms |`,

@@ -3,7 +3,7 @@
  * group as it can ("When you receive messages from a FIFO queue with multiple message group IDs, Amazon SQS first
  * attempts to return as many messages with the same message group ID as possible", SQS Developer Guide, FIFO queue
  * delivery logic), and the delivery function relies on that: a batch carries a channel's later messages, which it
- * hands back for the channel's interval once Slack has answered its post, so a busy channel costs one visit per post.
+ * hands back for the channel's interval as soon as it takes up the first, so a busy channel costs one visit per post.
  * Without it every post costs a second visit locally, and the local figures would not say what AWS does.
  *
  * This makes the emulator's FIFO queues behave as SQS does here, on the queue objects of one emulator only:

@@ -35,6 +35,12 @@ const toRecord = (m: Message, queueArn: string): SQSRecord => ({
 export interface QueuePoller {
   /** Messages being handled right now. */
   inFlight(): number;
+  /**
+   * Takes no new messages until release(): what is being handled finishes, and a receive that returns meanwhile is
+   * handed straight back. The throughput bench holds delivery while it sends a burst, to time the delivery path alone.
+   */
+  hold(): void;
+  release(): void;
   /** Stops receiving and resolves once the invocations in flight have finished and their messages are settled. */
   stop(): Promise<void>;
 }
@@ -47,8 +53,13 @@ export interface QueuePoller {
 export function startQueuePoller(opts: QueuePollerOptions): QueuePoller {
   let running = true;
   let inFlight = 0;
+  let held: { released: Promise<void>; release(): void } | undefined;
   const worker = async () => {
     while (running) {
+      if (held) {
+        await held.released;
+        continue;
+      }
       try {
         const out = await opts.sqs.send(
           new ReceiveMessageCommand({
@@ -60,8 +71,8 @@ export function startQueuePoller(opts: QueuePollerOptions): QueuePoller {
         );
         const messages = out.Messages ?? [];
         if (!messages.length) continue;
-        if (!running) {
-          // Received while stopping: handed straight back rather than started, so nothing new is begun.
+        if (!running || held) {
+          // Received while stopping or held: handed straight back rather than started, so nothing new is begun.
           await opts.sqs.send(
             new ChangeMessageVisibilityBatchCommand({
               QueueUrl: opts.queueUrl,
@@ -72,7 +83,8 @@ export function startQueuePoller(opts: QueuePollerOptions): QueuePoller {
               })),
             }),
           );
-          break;
+          if (!running) break;
+          continue;
         }
         inFlight += messages.length;
         const deadline = Date.now() + opts.functionTimeoutMs;
@@ -111,8 +123,21 @@ export function startQueuePoller(opts: QueuePollerOptions): QueuePoller {
   const workers = Array.from({ length: opts.concurrency }, worker);
   return {
     inFlight: () => inFlight,
+    hold: () => {
+      if (held) return;
+      let release = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      held = { released, release };
+    },
+    release: () => {
+      const h = held;
+      held = undefined;
+      h?.release();
+    },
     stop: async () => {
       running = false;
+      held?.release();
+      held = undefined;
       await Promise.all(workers);
     },
   };

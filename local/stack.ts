@@ -41,6 +41,9 @@ export interface LocalStack {
   adminToken: string;
   deliveryQueueUrl: string;
   deadLetterQueueUrl: string;
+  /** Holds and releases delivery (the poller takes no new messages meanwhile); see QueuePoller.hold. */
+  holdDelivery(): void;
+  releaseDelivery(): void;
   /**
    * Stops in order: no new requests and no new receives; the requests and deliveries in flight finish and are
    * recorded; then the stream pump (which forwards and checkpoints what they wrote). The emulators are the caller's.
@@ -155,6 +158,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     url: http.url,
     adminToken,
     ...queues,
+    holdDelivery: () => poller.hold(),
+    releaseDelivery: () => poller.release(),
     stop: async () => {
       const httpStopped = http.stop();
       const pollerStopped = poller.stop();
