@@ -6,7 +6,7 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { METRIC_NAMESPACE, serviceNameOf } from "../../functions/core/operational";
-import { LAMBDA_BUNDLING } from "../bundling";
+import { aliasArgs, LAMBDA_BUNDLING } from "../bundling";
 import type { StageConfig } from "../stage-config";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -84,6 +84,7 @@ export class ServiceFunction extends Construct {
         externalModules: [],
         forceDockerBundling: false,
         banner: LAMBDA_BUNDLING.banner,
+        esbuildArgs: { "--alias": aliasArgs() },
       },
     });
   }

@@ -82,6 +82,28 @@ describe("each function loads only the clients its own routes use", () => {
   });
 });
 
+describe("the SDK's credentials in each bundle", () => {
+  /** The default chain's providers other than the environment's, and the SSO client they bring. */
+  const CHAIN = [
+    "node_modules/@aws-sdk/credential-provider-node/",
+    "node_modules/@aws-sdk/credential-provider-ini/",
+    "node_modules/@aws-sdk/credential-provider-sso/",
+    "node_modules/@aws-sdk/credential-provider-process/",
+    "node_modules/@aws-sdk/credential-provider-web-identity/",
+    "node_modules/@aws-sdk/credential-provider-http/",
+    "node_modules/@aws-sdk/nested-clients/",
+  ];
+
+  it.each(["authorizer", "api", "delivery"] as const)(
+    "%s: the environment's provider (Lambda's), and none of the rest of the default chain",
+    (fn) => {
+      const { inBundle, loadedAtImport } = graphs[fn];
+      expect(has(loadedAtImport, "node_modules/@aws-sdk/credential-provider-env/")).toBe(true);
+      for (const provider of CHAIN) expect(has(inBundle, provider), `${provider} in the ${fn} bundle`).toBe(false);
+    },
+  );
+});
+
 describe("the console in the API's bundle", () => {
   it("carries every built file of the console, evaluated only on a console request", async () => {
     const { inBundle, loadedAtImport } = graphs.api;
