@@ -15,6 +15,7 @@
  *                another channel at the same rate.
  */
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSEvent } from "aws-lambda";
 import { type LocalAwsCredentials, newLocalCredentials } from "../local/data-dir";
 import { emulatorClientConfig, freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
 import { DELIVERY } from "../functions/core/operational";
@@ -44,13 +45,24 @@ async function withStack<T>(
     post(channel: number, id: string): Promise<number>;
     slack: Awaited<ReturnType<typeof startStackWithFakeSlack>>["slack"];
     stack: Awaited<ReturnType<typeof startStackWithFakeSlack>>["stack"];
+    /** Each event's queue message's place in its FIFO group (SequenceNumber), by event id. */
+    sequence: Map<string, bigint>;
   }) => Promise<T>,
 ): Promise<T> {
+  const sequence = new Map<string, bigint>();
   const { stack, slack } = await startStackWithFakeSlack({
     ...emulators,
     name: "bench-tp",
     channelIntervalMs: 1000,
     env: { SLACK_TIMEOUT_MS: "10000" },
+    onInvocation: (name, _ms, event) => {
+      if (name !== "delivery") return;
+      for (const r of (event as SQSEvent).Records) {
+        const id = (JSON.parse(r.body) as { event_id?: string }).event_id;
+        const seq = (r.attributes as { SequenceNumber?: string }).SequenceNumber;
+        if (id && seq) sequence.set(id, BigInt(seq));
+      }
+    },
   });
   try {
     const { base, call } = await benchWorkspace(stack, channels);
@@ -66,7 +78,7 @@ async function withStack<T>(
         throw new Error(`not accepted: ${JSON.stringify(res)}`);
       return Date.now();
     };
-    return await fn({ post, slack, stack });
+    return await fn({ post, slack, stack, sequence });
   } finally {
     await stack.stop();
     await slack.stop();
@@ -130,7 +142,7 @@ async function burst(emulators: Emulators, slackAnswerMs = 0) {
   const PER_CHANNEL = 8;
   const INTERVAL_MS = 1000;
   const names = Array.from({ length: CHANNELS }, (_, i) => `#tp-${i}`);
-  return withStack(emulators, names, async ({ post, slack, stack }) => {
+  return withStack(emulators, names, async ({ post, slack, stack, sequence }) => {
     slack.answerDelayMs = slackAnswerMs;
     const round = async (tag: string, held: boolean) => {
       const accepted = new Map<string, number>();
@@ -148,11 +160,14 @@ async function burst(emulators: Emulators, slackAnswerMs = 0) {
       }
       await waitFor(() => slack.requests.length - before >= CHANNELS * PER_CHANNEL, 120_000);
       const perChannel = names.map((name, c) => {
-        const times = slack
+        const posts = slack
           .posts(name)
           .filter((r) => String(r.body.text).includes(`tp-${tag}-`))
-          .map((r) => r.at)
-          .sort((a, b) => a - b);
+          .sort((a, b) => a.at - b.at);
+        const times = posts.map((r) => r.at);
+        // Posted in the order of the channel's messages in the queue (which is the order the service accepted them).
+        const places = posts.map((r) => sequence.get(/tp-[\w-]+/.exec(String(r.body.text))?.[0] ?? "") ?? -1n);
+        const outOfOrder = places.slice(1).filter((p, i) => p < (places[i] as bigint)).length;
         // A channel's events were sent at once, so the service accepted them in some order; it posts them in that
         // order (contract section 4): the i-th post is the i-th accepted event's.
         const readyAt = Array.from({ length: PER_CHANNEL }, (_, k) => accepted.get(id(c, k)) as number).sort(
@@ -160,11 +175,12 @@ async function burst(emulators: Emulators, slackAnswerMs = 0) {
         );
         const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
         const span = (times[times.length - 1] as number) - (times[0] as number);
-        return { ratio: allowedSpanMs(times[0] as number, readyAt, INTERVAL_MS) / span, gaps };
+        return { ratio: allowedSpanMs(times[0] as number, readyAt, INTERVAL_MS) / span, gaps, outOfOrder };
       });
       const ratios = perChannel.map((c) => c.ratio);
       const gaps = perChannel.flatMap((c) => c.gaps);
       return {
+        outOfOrder: perChannel.reduce((n, c) => n + c.outOfOrder, 0),
         ratioMin: Math.min(...ratios),
         ratioMedian: pct(ratios, 50),
         minGapMs: Math.min(...gaps),
@@ -365,6 +381,9 @@ export function printThroughput(results: Record<string, number | string>[]) {
   );
   console.log(
     `| same, delivery held until the burst was accepted and queued (the delivery path alone), min / median; gap smallest / p50 / p90 | ${f(burst.aloneRatioMin, 3)} / ${f(burst.aloneRatioMedian, 3)}; ${f(burst.aloneMinGapMs)} / ${f(burst.aloneGapP50Ms)} / ${f(burst.aloneGapP90Ms)} ms |`,
+  );
+  console.log(
+    `| same, both ways: posts out of their channel's queue order | ${f(burst.outOfOrder)} and ${f(burst.aloneOutOfOrder)} of ${f(Number(burst.channels) * Number(burst.perChannel))} each |`,
   );
   const slow = get("burst-slack");
   console.log(

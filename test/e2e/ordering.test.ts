@@ -1,11 +1,24 @@
+import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startedEvent } from "../fixtures/events";
 import { startTestStack, type TestStack } from "../fixtures/test-stack";
 
 const INTERVAL_MS = 300;
 let t: TestStack;
+/** Each delivered event's queue message's place in its channel's FIFO group, by event id. */
+const queued = new Map<string, bigint>();
 beforeAll(async () => {
-  t = await startTestStack({ channelIntervalMs: INTERVAL_MS });
+  t = await startTestStack({
+    channelIntervalMs: INTERVAL_MS,
+    onInvocation: (fn, _ms, event) => {
+      if (fn !== "delivery") return;
+      for (const r of (event as SQSEvent).Records) {
+        const id = (JSON.parse(r.body) as { event_id?: string }).event_id;
+        const place = (r.attributes as { SequenceNumber?: string }).SequenceNumber;
+        if (id && place) queued.set(id, BigInt(place));
+      }
+    },
+  });
 });
 afterAll(async () => {
   await t.stop();
@@ -36,6 +49,32 @@ it("keeps per-channel order and SLACK_CHANNEL_INTERVAL_MS between posts, while o
   const all = t.slack.posts("#busy");
   for (let i = 1; i < all.length; i++) {
     expect((all[i]?.at as number) - (all[i - 1]?.at as number)).toBeGreaterThanOrEqual(INTERVAL_MS - 15);
+  }
+});
+
+it("posts events sent at once in the order they were queued (accepted), each channel one interval apart", async () => {
+  const w = await t.workspace();
+  await w.connect({ bot_token: "xoxb-order-2", channels: ["#burst-a", "#burst-b"], threads: false });
+  // Sent at once: the service accepts them in some order, queues each channel's in that order, and posts them so,
+  // while a channel's later messages go back to the queue for the interval.
+  const replies = await Promise.all(
+    Array.from({ length: 5 }, (_, i) =>
+      w.post({
+        ...startedEvent(),
+        event_id: `burst-${i}`,
+        data: { execution_id: `burst-${i}`, current_version: "1", target_version: "2" },
+      }),
+    ),
+  );
+  for (const r of replies)
+    for (const n of r.body.notifications) expect((await w.settled(n.id, 30_000)).status).toBe("delivered");
+  for (const channel of ["#burst-a", "#burst-b"]) {
+    const posts = t.slack.posts(channel);
+    const places = posts.map((p) => queued.get(/burst-\d/.exec(JSON.stringify(p.body))?.[0] ?? "") ?? -1n);
+    expect(places).toHaveLength(5);
+    expect(places.every((p, i) => p >= 0n && (i === 0 || p > (places[i - 1] as bigint)))).toBe(true);
+    for (let i = 1; i < posts.length; i++)
+      expect((posts[i]?.at as number) - (posts[i - 1]?.at as number)).toBeGreaterThanOrEqual(INTERVAL_MS - 15);
   }
 });
 
