@@ -15,11 +15,10 @@
  *                another channel at the same rate.
  */
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { SQSEvent } from "aws-lambda";
 import { type LocalAwsCredentials, newLocalCredentials } from "../local/data-dir";
 import { emulatorClientConfig, freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
 import { DELIVERY } from "../functions/core/operational";
-import { startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
+import { recordQueuePlaces, startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
 import { benchWorkspace } from "./api";
 import { resultOfChild } from "./child";
 
@@ -55,14 +54,7 @@ async function withStack<T>(
     name: "bench-tp",
     channelIntervalMs: 1000,
     env: { SLACK_TIMEOUT_MS: "10000" },
-    onInvocation: (name, _ms, event) => {
-      if (name !== "delivery") return;
-      for (const r of (event as SQSEvent).Records) {
-        const id = (JSON.parse(r.body) as { event_id?: string }).event_id;
-        const seq = (r.attributes as { SequenceNumber?: string }).SequenceNumber;
-        if (id && seq) sequence.set(id, BigInt(seq));
-      }
-    },
+    onInvocation: recordQueuePlaces(sequence),
   });
   try {
     const { base, call } = await benchWorkspace(stack, channels);

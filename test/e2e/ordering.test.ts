@@ -1,6 +1,6 @@
-import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startedEvent } from "../fixtures/events";
+import { recordQueuePlaces } from "../fixtures/stack-with-fake-slack";
 import { startTestStack, type TestStack } from "../fixtures/test-stack";
 
 const INTERVAL_MS = 300;
@@ -10,14 +10,7 @@ const queued = new Map<string, bigint>();
 beforeAll(async () => {
   t = await startTestStack({
     channelIntervalMs: INTERVAL_MS,
-    onInvocation: (fn, _ms, event) => {
-      if (fn !== "delivery") return;
-      for (const r of (event as SQSEvent).Records) {
-        const id = (JSON.parse(r.body) as { event_id?: string }).event_id;
-        const place = (r.attributes as { SequenceNumber?: string }).SequenceNumber;
-        if (id && place) queued.set(id, BigInt(place));
-      }
-    },
+    onInvocation: recordQueuePlaces(queued),
   });
 });
 afterAll(async () => {
