@@ -18,7 +18,7 @@ import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { type LocalAwsCredentials, newLocalCredentials } from "../local/data-dir";
 import { emulatorClientConfig, freePort, startDynamoDbLocal, startSqsEmulator } from "../local/emulators";
 import { DELIVERY } from "../functions/core/operational";
-import { recordQueuePlaces, startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
+import { queuePlaceKey, recordQueuePlaces, startStackWithFakeSlack } from "../test/fixtures/stack-with-fake-slack";
 import { benchWorkspace } from "./api";
 import { resultOfChild } from "./child";
 
@@ -44,7 +44,7 @@ async function withStack<T>(
     post(channel: number, id: string): Promise<number>;
     slack: Awaited<ReturnType<typeof startStackWithFakeSlack>>["slack"];
     stack: Awaited<ReturnType<typeof startStackWithFakeSlack>>["stack"];
-    /** Each event's queue message's place in its FIFO group (SequenceNumber), by event id. */
+    /** Each queue message's place in its FIFO group (SequenceNumber), by event and channel (queuePlaceKey). */
     sequence: Map<string, bigint>;
   }) => Promise<T>,
 ): Promise<T> {
@@ -158,7 +158,9 @@ async function burst(emulators: Emulators, slackAnswerMs = 0) {
           .sort((a, b) => a.at - b.at);
         const times = posts.map((r) => r.at);
         // Posted in the order of the channel's messages in the queue (which is the order the service accepted them).
-        const places = posts.map((r) => sequence.get(/tp-[\w-]+/.exec(String(r.body.text))?.[0] ?? "") ?? -1n);
+        const places = posts.map(
+          (r) => sequence.get(queuePlaceKey(/tp-[\w-]+/.exec(String(r.body.text))?.[0] ?? "", name)) ?? -1n,
+        );
         const outOfOrder = places.slice(1).filter((p, i) => p < (places[i] as bigint)).length;
         // A channel's events were sent at once, so the service accepted them in some order; it posts them in that
         // order (contract section 4): the i-th post is the i-th accepted event's.

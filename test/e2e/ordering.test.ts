@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startedEvent } from "../fixtures/events";
-import { recordQueuePlaces } from "../fixtures/stack-with-fake-slack";
+import { queuePlaceKey, recordQueuePlaces } from "../fixtures/stack-with-fake-slack";
 import { startTestStack, type TestStack } from "../fixtures/test-stack";
 
 const INTERVAL_MS = 300;
@@ -63,9 +63,14 @@ it("posts events sent at once in the order they were queued (accepted), each cha
     for (const n of r.body.notifications) expect((await w.settled(n.id, 30_000)).status).toBe("delivered");
   for (const channel of ["#burst-a", "#burst-b"]) {
     const posts = t.slack.posts(channel);
-    const places = posts.map((p) => queued.get(/burst-\d/.exec(JSON.stringify(p.body))?.[0] ?? "") ?? -1n);
-    expect(places).toHaveLength(5);
-    expect(places.every((p, i) => p >= 0n && (i === 0 || p > (places[i - 1] as bigint)))).toBe(true);
+    const eventIds = posts.map((p) => /burst-\d/.exec(JSON.stringify(p.body))?.[0] ?? "?");
+    expect(eventIds).toHaveLength(5);
+    // Filed once each delivery invocation has finished, which is a moment after the last post was recorded.
+    const places = () => eventIds.map((id) => queued.get(queuePlaceKey(id, channel)));
+    await expect.poll(() => places().every((p) => p !== undefined)).toBe(true);
+    const posted = places() as bigint[];
+    const queuedOrder = [...posted].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    expect(posted, `${channel}: ${eventIds.join(" ")}`).toEqual(queuedOrder);
     for (let i = 1; i < posts.length; i++)
       expect((posts[i]?.at as number) - (posts[i - 1]?.at as number)).toBeGreaterThanOrEqual(INTERVAL_MS - 15);
   }
