@@ -106,20 +106,15 @@ function allowedSpanMs(firstPostAt: number, readyAt: number[], intervalMs: numbe
 }
 
 /** Messages on the delivery queue, visible or not (the emulator counts exactly). */
-async function queued(emulators: Emulators, queueUrl: string): Promise<number> {
-  const sqs = new SQSClient(emulatorClientConfig(emulators.sqsEndpoint, emulators.credentials));
-  try {
-    const out = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-      }),
-    );
-    const a = out.Attributes ?? {};
-    return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
-  } finally {
-    sqs.destroy();
-  }
+async function queued(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
+  );
+  const a = out.Attributes ?? {};
+  return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
 
 /**
@@ -147,7 +142,12 @@ async function burst(emulators: Emulators, slackAnswerMs = 0) {
         ),
       );
       if (held) {
-        await waitFor(async () => (await queued(emulators, stack.deliveryQueueUrl)) >= CHANNELS * PER_CHANNEL, 60_000);
+        const sqs = new SQSClient(emulatorClientConfig(emulators.sqsEndpoint, emulators.credentials));
+        try {
+          await waitFor(async () => (await queued(sqs, stack.deliveryQueueUrl)) >= CHANNELS * PER_CHANNEL, 60_000);
+        } finally {
+          sqs.destroy();
+        }
         stack.releaseDelivery();
       }
       await waitFor(() => slack.requests.length - before >= CHANNELS * PER_CHANNEL, 120_000);
