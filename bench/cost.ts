@@ -7,7 +7,7 @@
  * Modelled, because AWS makes those requests, not our code: API Gateway, Lambda invocations and duration (from the
  * measured handler times), the pipe, the pipe's and the event source mapping's SQS requests, X-Ray traces, logs.
  */
-import { DATA_KEY_CACHE, MEMORY_MB } from "../functions/core/operational";
+import { DATA_KEY_CACHE, DELIVERY, MEMORY_MB } from "../functions/core/operational";
 import { STAGES } from "../lib/stage-config";
 import type { LocalAwsCredentials } from "../local/data-dir";
 import { newLocalCredentials } from "../local/data-dir";
@@ -32,10 +32,12 @@ export const ASSUMPTIONS = {
   /** Each invocation's own trace: HTTP APIs do not trace, and a queue message starts a new trace per invocation. */
   tracedFunctions: ["authorizer", "api", "delivery"] as FunctionName[],
   /**
-   * Authorizer invocations per event: 1, the local HTTP server's behaviour. API Gateway caches an answer per token
-   * (300 s in prod), so a busy engine with one token pays for almost none: an upper bound.
+   * Authorizer invocations per event without its cache: 1, the local HTTP server's behaviour, and the headline's upper
+   * bound. API Gateway caches an answer per token for the prod stage's `authorizerCacheSeconds`; the total "with the
+   * authorizer's cache" counts one invocation per token per cache period, for `engineTokens` tokens posting events.
    */
   authorizerPerEvent: 1,
+  engineTokens: 1,
   /** The pipe forwards a batch per request (per 64 KB after filtering); at low rates a batch holds one record. */
   pipeRequestsPerNotification: 1,
   /** The pipe's SendMessage to the queue, one per notification (batched ones would be fewer). */
@@ -52,7 +54,7 @@ export interface CostLine {
   perNotification: number;
   unit: string;
   usdPerMillion: number;
-  basis: "counted" | "modelled" | "assumption";
+  basis: "counted" | "modelled" | "assumption" | "floor";
 }
 
 const usd = (name: PriceName, units: number) => PRICES[name].usd * units * 1_000_000;
@@ -69,28 +71,49 @@ export interface PriceOptions {
   notificationsPerMonth?: number;
   /** X-Ray active tracing on the functions: the prod stage's setting unless asked otherwise (`-c tracing=on`). */
   tracing?: boolean;
+  /** Count the authorizer as API Gateway's cache has it run (authorizerInvocationsPerEvent), not once per event. */
+  authorizerCached?: boolean;
+}
+
+/**
+ * Authorizer invocations per event with API Gateway's cache: one per token and cache period (the prod stage's
+ * `authorizerCacheSeconds`), at most one per event. A cache entry can also be lost early; this is the cache as
+ * configured, beside the uncached upper bound.
+ */
+export function authorizerInvocationsPerEvent(
+  notificationsPerMonth: number,
+  tokens: number = ASSUMPTIONS.engineTokens,
+) {
+  const periodsPerMonth = SECONDS_PER_MONTH / (STAGES.prod?.authorizerCacheSeconds ?? 300);
+  return Math.min(1, (tokens * periodsPerMonth) / notificationsPerMonth);
 }
 
 /** Prices one run (cache on or off) per million notifications, line by line. */
 export function priceRun(run: CostRun, opts: PriceOptions = {}): CostLine[] {
   const notificationsPerMonth = opts.notificationsPerMonth ?? ASSUMPTIONS.notificationsPerMonth;
   const tracing = opts.tracing ?? STAGES.prod?.tracing ?? true;
+  const authorizerShare = opts.authorizerCached
+    ? authorizerInvocationsPerEvent(notificationsPerMonth) / ASSUMPTIONS.authorizerPerEvent
+    : 1;
   const n = run.events;
   const lines: CostLine[] = [];
   for (const c of run.calls) {
     const what = `${c.fn}: ${c.op}${c.purpose ? ` ${c.purpose}` : ""}`;
     const units = `${(c.readUnits / c.calls).toFixed(1)} RRU, ${(c.writeUnits / c.calls).toFixed(1)} WRU each`;
+    // The authorizer's requests happen once per invocation of it, so its cache removes them with the invocations.
+    const share = c.fn === "authorizer" ? authorizerShare : 1;
     lines.push({
       service: c.service,
       what: c.service === "DynamoDB" ? `${what} (${units})` : what,
-      perNotification: c.calls / n,
+      perNotification: (share * c.calls) / n,
       unit: "requests",
       usdPerMillion:
-        c.service === "DynamoDB"
+        share *
+        (c.service === "DynamoDB"
           ? usd("dynamodbReadUnit", c.readUnits / n) + usd("dynamodbWriteUnit", c.writeUnits / n)
           : c.service === "SQS"
             ? usd("sqsFifoRequest", c.billedRequests / n)
-            : usd("kmsRequest", c.calls / n),
+            : usd("kmsRequest", c.calls / n)),
       basis: "counted",
     });
   }
@@ -111,7 +134,7 @@ export function priceRun(run: CostRun, opts: PriceOptions = {}): CostLine[] {
 
   const perEvent = (fn: FunctionName) => (run.invocations[fn]?.count ?? 0) / n;
   const invocations: Record<FunctionName, number> = {
-    authorizer: ASSUMPTIONS.authorizerPerEvent,
+    authorizer: ASSUMPTIONS.authorizerPerEvent * authorizerShare,
     api: perEvent("api"),
     delivery: perEvent("delivery"),
   };
@@ -129,7 +152,7 @@ export function priceRun(run: CostRun, opts: PriceOptions = {}): CostLine[] {
     const gbSeconds = invocations[fn] * billedSecondsPerInvocation * (MEMORY_MB[fn] / 1024);
     lines.push({
       service: "Lambda",
-      what: `${fn}: invocations${fn === "authorizer" ? " (uncached upper bound)" : ""}`,
+      what: `${fn}: invocations${fn !== "authorizer" ? "" : opts.authorizerCached ? ` (cached ${STAGES.prod?.authorizerCacheSeconds ?? 300} s per token, ${ASSUMPTIONS.engineTokens} token)` : " (uncached upper bound)"}`,
       perNotification: invocations[fn],
       unit: "invocations",
       usdPerMillion: usd("lambdaRequest", invocations[fn]),
@@ -206,6 +229,60 @@ export function priceRun(run: CostRun, opts: PriceOptions = {}): CostLine[] {
     basis: "modelled",
   });
   return lines;
+}
+
+/**
+ * What the design costs before any code runs, per notification (one channel per event): the requests that contract
+ * and design fix, at full batches or at the measured ones, and nothing for storage, logs or compute. The headroom
+ * below the target is what those three, and every request the code could still save, must fit in.
+ */
+export function designFloor(opts: { perBatch: number; deliveryInvocations?: number }): CostLine[] {
+  const { perBatch } = opts;
+  const batchLines = 1 / perBatch;
+  const delivery = opts.deliveryInvocations ?? batchLines;
+  const authorizer = authorizerInvocationsPerEvent(ASSUMPTIONS.notificationsPerMonth);
+  const line = (service: string, what: string, perNotification: number, unit: string, price: PriceName) => ({
+    service,
+    what,
+    perNotification,
+    unit,
+    usdPerMillion: usd(price, perNotification),
+    basis: "floor" as const,
+  });
+  return [
+    line("API Gateway", "the engine's POST of the event (contract §1)", 1, "requests", "httpApiRequest"),
+    line("Lambda", "api: the invocation that accepts it", 1, "invocations", "lambdaRequest"),
+    line("Lambda", "authorizer: its token check, cached per token", authorizer, "invocations", "lambdaRequest"),
+    line("Lambda", `delivery: one invocation per batch of ${perBatch}`, delivery, "invocations", "lambdaRequest"),
+    line(
+      "EventBridge Pipes",
+      `stream to queue, batches of ${perBatch} (the outbox)`,
+      batchLines,
+      "requests",
+      "pipesRequest",
+    ),
+    line(
+      "SQS",
+      "the pipe's send, the mapping's receive and delete, in batches",
+      batchLines + 2 * delivery,
+      "requests",
+      "sqsFifoRequest",
+    ),
+    line(
+      "DynamoDB",
+      "writes: the event's record (a repeat is 200, another payload 409), the notification (the log, the outbox's commit point), the attempt before the post (3 attempts across crashes, `uncertain`), the outcome, the channel's last post (the interval across instances)",
+      5,
+      "WRU",
+      "dynamodbWriteUnit",
+    ),
+    line(
+      "DynamoDB",
+      "reads: the integration at accept (eventually consistent, 0.5), the notification and the channel's last post at delivery (strongly consistent, 1 each), the integration and the event at delivery (0.5 each); the token check's with the authorizer",
+      3.5 + authorizer,
+      "RRU",
+      "dynamodbReadUnit",
+    ),
+  ];
 }
 
 const SERVICES = [
@@ -291,8 +368,45 @@ export function printCostModel({ on, off, threaded }: CostRuns): void {
     t <= COST_TARGET_USD_PER_MILLION
       ? `within the $${COST_TARGET_USD_PER_MILLION} target`
       : `over the $${COST_TARGET_USD_PER_MILLION} target by ${money(t - COST_TARGET_USD_PER_MILLION)}`;
+  const cachedTotals = runs.map((r) => total(priceRun(r, { authorizerCached: true })));
   console.log(
-    `\nThreads off, cache on: ${verdict(totals[0] ?? 0)}; threads on: ${verdict(totals[2] ?? 0)}; with tracing on: ${verdict(tracedTotals[0] ?? 0)}.`,
+    `| total with the authorizer's answer cached (${STAGES.prod?.authorizerCacheSeconds ?? 300} s per token, ${ASSUMPTIONS.engineTokens} token, ${(ASSUMPTIONS.notificationsPerMonth / 1e6).toFixed(0)} M a month) | ${cachedTotals.map(money).join(" | ")} |`,
+  );
+  console.log(
+    `\nThreads off, cache on: ${verdict(totals[0] ?? 0)} (authorizer cached: ${verdict(cachedTotals[0] ?? 0)}); threads on: ${verdict(totals[2] ?? 0)}; with tracing on: ${verdict(tracedTotals[0] ?? 0)}.`,
+  );
+
+  const floors = [
+    {
+      label: "batches of one, as measured here",
+      lines: designFloor({
+        perBatch: 1,
+        deliveryInvocations: on.invocations.delivery ? on.invocations.delivery.count / on.events : 1,
+      }),
+    },
+    { label: `full batches of ${DELIVERY.batchSize}`, lines: designFloor({ perBatch: DELIVERY.batchSize }) },
+  ];
+  console.log(
+    "\nThe design's floor: the requests contract and design fix per notification, before storage, logs and compute (threads off):\n",
+  );
+  console.log(`| service | what | ${floors.map((f) => f.label).join(" | ")} |`);
+  console.log(`|---|---|${floors.map(() => "---|").join("")}`);
+  (floors[0]?.lines ?? []).forEach((l, i) =>
+    console.log(
+      `| ${l.service} | ${l.what} | ${floors.map((f) => `${per(f.lines[i]?.perNotification ?? 0)} ${l.unit}, ${money(f.lines[i]?.usdPerMillion ?? 0)}`).join(" | ")} |`,
+    ),
+  );
+  console.log(`| **floor** | | ${floors.map((f) => `**${money(total(f.lines))}**`).join(" | ")} |`);
+  console.log(
+    `| left under the $${COST_TARGET_USD_PER_MILLION} target for storage, logs and compute | | ${floors
+      .map((f) => COST_TARGET_USD_PER_MILLION - total(f.lines))
+      .map((left) => (left >= 0 ? money(left) : `none: the floor is ${money(-left)} over`))
+      .join(" | ")} |`,
+  );
+  const storage = priced[0]?.find((l) => l.what.startsWith("storage"))?.usdPerMillion ?? 0;
+  const logs = priced[0]?.find((l) => l.service === "CloudWatch Logs")?.usdPerMillion ?? 0;
+  console.log(
+    `Measured here for those three: storage ${money(storage)} (${STAGES.prod?.notificationRetentionDays ?? 90} days), logs ${money(logs)}, Lambda duration ${money((priced[0] ?? []).filter((l) => l.what.includes("duration")).reduce((a, l) => a + l.usdPerMillion, 0))}.`,
   );
 
   for (const [r, lines] of [

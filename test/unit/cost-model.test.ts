@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { priceRun, tracesPerNotification } from "../../bench/cost";
+import { authorizerInvocationsPerEvent, designFloor, priceRun, tracesPerNotification } from "../../bench/cost";
 import { type CostRun, eventOfSize, itemBytes, purposeOf, upgradeOf } from "../../bench/cost-measure";
 import { STAGES } from "../../lib/stage-config";
 
@@ -138,5 +138,64 @@ describe("the benchmark's cost model", () => {
     expect(tracesPerNotification(1, 1_000_000)).toBeCloseTo(1, 6);
     const rate = 100_000_000 / (30.44 * 86_400);
     expect(tracesPerNotification(1, 100_000_000)).toBeCloseTo((1 + 0.05 * (rate - 1)) / rate, 6);
+  });
+
+  it("runs the authorizer once per token and cache period when its cache is counted, at most once per event", () => {
+    const periods = (30.44 * 86_400) / (STAGES.prod?.authorizerCacheSeconds ?? 0);
+    expect(authorizerInvocationsPerEvent(10_000_000)).toBeCloseTo(periods / 10_000_000, 9);
+    expect(authorizerInvocationsPerEvent(1_000)).toBe(1);
+    expect(authorizerInvocationsPerEvent(10_000_000, 3)).toBeCloseTo((3 * periods) / 10_000_000, 9);
+  });
+
+  it("scales the authorizer's invocations and its own requests by the cache, and nothing else", () => {
+    const r = run(10, {
+      calls: [
+        {
+          fn: "authorizer",
+          service: "DynamoDB",
+          op: "GetItem",
+          purpose: "TOKEN",
+          calls: 10,
+          failed: 0,
+          readUnits: 10,
+          writeUnits: 0,
+          billedRequests: 10,
+        },
+        {
+          fn: "api",
+          service: "DynamoDB",
+          op: "GetItem",
+          purpose: "INTEGRATION",
+          calls: 10,
+          failed: 0,
+          readUnits: 10,
+          writeUnits: 0,
+          billedRequests: 10,
+        },
+      ],
+    });
+    const share = authorizerInvocationsPerEvent(10_000_000);
+    const cached = priceRun(r, { authorizerCached: true, tracing: false });
+    const uncached = priceRun(r, { tracing: false });
+    const at = (lines: typeof cached, what: string) => lines.find((l) => l.what.startsWith(what))?.usdPerMillion;
+    expect(at(uncached, "authorizer: GetItem")).toBeCloseTo(0.125, 6);
+    expect(at(cached, "authorizer: GetItem")).toBeCloseTo(0.125 * share, 9);
+    expect(at(uncached, "authorizer: invocations")).toBeCloseTo(0.2, 6);
+    expect(at(cached, "authorizer: invocations")).toBeCloseTo(0.2 * share, 9);
+    expect(at(cached, "api: GetItem")).toBeCloseTo(0.125, 6);
+  });
+
+  it("prices the design's floor from the price table: the fixed requests, per batch", () => {
+    const sum = (lines: ReturnType<typeof designFloor>) => lines.reduce((a, l) => a + l.usdPerMillion, 0);
+    const auth = authorizerInvocationsPerEvent(10_000_000);
+    // HTTP API $1, api invocation $0.20, 5 WRU at $0.625, 3.5 RRU at $0.125, plus what batches divide.
+    const fixed = 1 + 0.2 + 5 * 0.625 + (3.5 + auth) * 0.125 + auth * 0.2;
+    // A batch of 10: delivery invocation, pipe request, SQS send + receive + delete, each a tenth.
+    expect(sum(designFloor({ perBatch: 10 }))).toBeCloseTo(fixed + 0.1 * 0.2 + 0.1 * 0.4 + 0.3 * 0.5, 6);
+    // Batches of one, 0.9 delivery invocations per notification.
+    expect(sum(designFloor({ perBatch: 1, deliveryInvocations: 0.9 }))).toBeCloseTo(
+      fixed + 0.9 * 0.2 + 0.4 + (1 + 1.8) * 0.5,
+      6,
+    );
   });
 });
