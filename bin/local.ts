@@ -75,7 +75,8 @@ async function main() {
     tableName: "medulla-slack-notifier",
     queuePrefix: "medulla-slack-notifier",
     adminToken: ADMIN_TOKEN,
-    env: { DASHBOARD_URL: process.env.DASHBOARD_URL ?? `http://localhost:${PORT}/` },
+    // Unset, the functions' own default applies: http://localhost:3000/ (contract section 1), whatever PORT is.
+    ...(process.env.DASHBOARD_URL ? { env: { DASHBOARD_URL: process.env.DASHBOARD_URL } } : {}),
     log,
   });
   cleanups.push(() => stack.stop());

@@ -174,8 +174,10 @@ export function planIntegrationUpdate(rawBody: unknown, stored: IntegrationSetti
       channels,
       enabled: body.enabled ?? stored?.enabled ?? true,
       conditions: body.conditions ?? stored?.conditions ?? [],
-      // A webhook cannot thread: its messages have no ts to reply to or update.
-      threads: method !== "webhook" && (body.threads ?? stored?.threads ?? true),
+      // A webhook cannot thread: its messages have no ts to reply to or update. Its stored false is not a choice, so a
+      // token that replaces it starts from the default.
+      threads:
+        method !== "webhook" && (body.threads ?? (stored?.method === "webhook" ? undefined : stored?.threads) ?? true),
     },
   };
 }

@@ -32,6 +32,8 @@ export const MAX_ATTEMPTS = 3;
 export const BACKOFF_MS = [1000, 2000] as const;
 /** A Retry-After beyond this is capped (and handed to the queue rather than slept on). */
 export const MAX_RETRY_AFTER_MS = 15 * 60 * 1000;
+/** `message_limit_exceeded`: the whole Slack workspace is over its limit; retried after at least this (contract §4). */
+export const WORKSPACE_LIMIT_WAIT_MS = 60_000;
 
 /** Each function's memory: the CDK sets it, the benchmark's cost model prices Lambda duration with it. */
 export const MEMORY_MB = { authorizer: 256, api: 512, delivery: 512 } as const;

@@ -1,5 +1,5 @@
 import { DeliveryError } from "./errors";
-import { BACKOFF_MS, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from "./operational";
+import { BACKOFF_MS, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS, WORKSPACE_LIMIT_WAIT_MS } from "./operational";
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const RETRYABLE_SLACK_ERRORS = new Set([
@@ -36,6 +36,9 @@ export function classifyHttp(
   if (status === 429) return new DeliveryError("rate_limited", true, retryAfterMs);
   if (RETRYABLE_STATUS.has(status)) return new DeliveryError(`http_${status}`, true, retryAfterMs);
   const code = slackError !== undefined ? codeFrom(slackError) : undefined;
+  // The whole workspace is over its limit: retried like a rate limit, but never sooner than a minute.
+  if (code === "message_limit_exceeded")
+    return new DeliveryError(code, true, Math.max(retryAfterMs ?? 0, WORKSPACE_LIMIT_WAIT_MS));
   if (code !== undefined) return new DeliveryError(code, RETRYABLE_SLACK_ERRORS.has(code), retryAfterMs);
   return new DeliveryError(`http_${status}`, false);
 }

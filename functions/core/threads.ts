@@ -140,5 +140,8 @@ const MENTION_SYNTAX = (m: string) =>
 export function withMentions(message: SlackMessage, channel: ChannelConfig | undefined, event: UpgradeEvent) {
   if (!channel?.mentions.length || !channel.mention_on.includes(severityOf(event))) return message;
   const prefix = channel.mentions.map(MENTION_SYNTAX).join(" ");
-  return { ...message, text: truncate(`${prefix} ${message.text}`, LIMITS.fallbackText) };
+  const text = truncate(`${prefix} ${message.text}`, LIMITS.fallbackText);
+  // The attachment's fallback repeats the text (contract section 3): attachments do not notify, so nobody is pinged twice.
+  const [attachment] = message.attachments;
+  return { ...message, text, attachments: [{ ...attachment, fallback: text }] as SlackMessage["attachments"] };
 }

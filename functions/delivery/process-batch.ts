@@ -41,6 +41,9 @@ const parseJson = (body: string): unknown => {
   }
 };
 
+/** Slack's answers that mean "too much, wait": a 429, its body codes, and the whole workspace over its limit. */
+const RATE_LIMITS = new Set(["rate_limited", "ratelimited", "message_limit_exceeded"]);
+
 /** What an operator sees of one delivery: the outcome at INFO, a permanent failure at WARN with Slack's code. */
 function report(notificationId: string, result: DeliverResult, sentAt: number) {
   switch (result.status) {
@@ -60,7 +63,7 @@ function report(notificationId: string, result: DeliverResult, sentAt: number) {
       return;
     case "requeue":
       logger.info("requeued", { notification_id: notificationId, reason: result.reason, delay_ms: result.delayMs });
-      if (result.error === "rate_limited") emit(METRICS.rateLimited);
+      if (RATE_LIMITS.has(result.error ?? "")) emit(METRICS.rateLimited);
       return;
     case "skipped":
       logger.info("skipped", { notification_id: notificationId, reason: result.reason });

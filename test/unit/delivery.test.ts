@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { makeDeliver } from "../../functions/core/delivery";
 import { DeliveryError } from "../../functions/core/errors";
+import { classifyHttp } from "../../functions/core/retry-policy";
 import { eventSchema } from "../../functions/core/events";
 import type { IntegrationRecord, NotificationRecord, SlackSender } from "../../functions/core/ports";
 import { startedEvent } from "../fixtures/events";
@@ -115,6 +116,23 @@ describe("delivering one notification", () => {
     const sender = new ScriptedSender();
     expect((await setup(sender)(ref("n1"), plenty)).status).toBe("skipped");
     expect(sender.calls).toHaveLength(0);
+  });
+
+  it("retries a workspace over Slack's message limit after at least 60 s each time, then dead-letters", async () => {
+    store.notifications.set("n1", pending("n1"));
+    const over = () => classifyHttp(200, "message_limit_exceeded") as DeliveryError;
+    const deliver = setup(new ScriptedSender([over(), over(), over()]));
+    for (const attempts of [1, 2]) {
+      expect(await deliver(ref("n1"), plenty)).toEqual({
+        status: "requeue",
+        delayMs: 60_000,
+        reason: "retry_wait",
+        error: "message_limit_exceeded",
+      });
+      expect(store.notifications.get("n1")).toMatchObject({ status: "pending", attempts });
+    }
+    expect(await deliver(ref("n1"), plenty)).toMatchObject({ status: "failed", error: "message_limit_exceeded" });
+    expect(deadLetters).toHaveLength(1);
   });
 
   it("retries retryable failures after 1 s then 2 s, waiting in the queue, then fails and dead-letters", async () => {

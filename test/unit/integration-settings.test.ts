@@ -98,6 +98,10 @@ describe("threads and mentions", () => {
       undefined,
     );
     expect(hook.settings.threads).toBe(false);
+    // A token replacing the webhook starts from the default, not the webhook's forced false; a token keeps its own.
+    expect(planIntegrationUpdate({ bot_token: "xoxb-2" }, hook.settings).settings.threads).toBe(true);
+    const off = planIntegrationUpdate({ bot_token: "xoxb-1", threads: false }, undefined).settings;
+    expect(planIntegrationUpdate({ user_token: "xoxp-2" }, off).settings.threads).toBe(false);
   });
 
   it("keeps validated mentions per channel, with mention_on defaulting to critical", () => {

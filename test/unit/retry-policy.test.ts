@@ -21,6 +21,15 @@ describe("classifying Slack's answers", () => {
     expect(classifyNetwork(true)).toMatchObject({ code: "timeout", retryable: true });
   });
 
+  it("message_limit_exceeded is retried after at least 60 s, or a longer Retry-After", () => {
+    const e = classifyHttp(200, "message_limit_exceeded");
+    expect(e).toMatchObject({ code: "message_limit_exceeded", retryable: true, retryAfterMs: 60_000 });
+    expect(retryDelayMs(1, e as DeliveryError)).toBe(60_000);
+    expect(retryDelayMs(3, e as DeliveryError)).toBeUndefined();
+    expect(classifyHttp(200, "message_limit_exceeded", "120")).toMatchObject({ retryAfterMs: 120_000 });
+    expect(classifyHttp(200, "message_limit_exceeded", "5")).toMatchObject({ retryAfterMs: 60_000 });
+  });
+
   it("Slack error codes and other statuses fail at once", () => {
     for (const code of ["invalid_auth", "channel_not_found", "not_in_channel", "token_revoked"]) {
       expect(classifyHttp(200, code)).toMatchObject({ code, retryable: false });

@@ -73,12 +73,13 @@ describe("mentions", () => {
     mentions: ["S0123ABCD", "U0456EFGH", "W0789", "here", "channel"],
     mention_on: ["critical"],
   };
-  it("go first in the top-level text when the severity calls for them, never in the attachment", () => {
+  it("go first in the top-level text when the severity calls for them, which the attachment's fallback repeats", () => {
     const failed = parse(failedEvent());
     const base = { text: "x", attachments: [{ color: "", fallback: "x", blocks: [] }] } as SlackMessage;
     const m = withMentions(base, channel, failed);
     expect(m.text).toBe("<!subteam^S0123ABCD> <@U0456EFGH> <@W0789> <!here> <!channel> x");
-    expect(m.attachments[0].fallback).toBe("x");
+    expect(m.attachments[0].fallback).toBe(m.text);
+    expect(m.attachments[0].blocks).toEqual([]);
     expect(withMentions(base, channel, parse(startedEvent())).text).toBe("x");
     expect(withMentions(base, { ...channel, mention_on: ["info"] }, parse(startedEvent())).text).toContain("<!here>");
   });
