@@ -2,14 +2,12 @@ import { DeliveryError } from "./errors";
 import { BACKOFF_MS, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS, WORKSPACE_LIMIT_WAIT_MS } from "./operational";
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
-const RETRYABLE_SLACK_ERRORS = new Set([
-  "ratelimited",
-  "rate_limited",
-  "service_unavailable",
-  "request_timeout",
-  "fatal_error",
-  "internal_error",
-]);
+/**
+ * The Slack error codes contract section 4 retries (with message_limit_exceeded, below): a rate limit, under either of
+ * its spellings. Every other code fails at once, Slack's own trouble codes (internal_error, …) too: the post may have
+ * gone through, and the contract retries only the statuses and codes it names.
+ */
+const RETRYABLE_SLACK_ERRORS = new Set(["ratelimited", "rate_limited"]);
 
 /** Parses Retry-After (delta seconds or an HTTP date) into milliseconds. */
 export function parseRetryAfter(header: string | null | undefined, now = Date.now()): number | undefined {

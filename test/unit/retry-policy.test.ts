@@ -31,7 +31,14 @@ describe("classifying Slack's answers", () => {
   });
 
   it("Slack error codes and other statuses fail at once", () => {
-    for (const code of ["invalid_auth", "channel_not_found", "not_in_channel", "token_revoked"]) {
+    for (const code of [
+      "invalid_auth",
+      "channel_not_found",
+      "not_in_channel",
+      "token_revoked",
+      "internal_error",
+      "service_unavailable",
+    ]) {
       expect(classifyHttp(200, code)).toMatchObject({ code, retryable: false });
     }
     expect(classifyHttp(404, "no_service")).toMatchObject({ code: "no_service", retryable: false });
