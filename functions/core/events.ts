@@ -33,11 +33,28 @@ const dashboardUrl = z
   // runs after a failed check, hence the guard.
   .overwrite((raw) => (URL.canParse(raw) ? new URL(raw).href : raw));
 
+/**
+ * RFC 3339 section 5.6 `date-time`: `T` and `Z` in either case (its note), seconds up to 60 (a leap second), any
+ * fraction, `Z` or a numeric offset. Stored with `T` and `Z` upper-cased.
+ */
+const RFC3339 =
+  /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+const dayExists = (raw: string) => {
+  const [, y, m, d] = RFC3339.exec(raw) ?? [];
+  return new Date(Date.UTC(Number(y), Number(m), 0)).getUTCDate() >= Number(d);
+};
+const rfc3339 = z
+  .string()
+  .regex(RFC3339, "an RFC 3339 date-time, e.g. 2026-11-20T10:00:00Z")
+  .refine(dayExists, "no such day in that month")
+  .overwrite((raw) => raw.toUpperCase())
+  .meta({ format: "date-time" });
+
 const eventIdLike = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "1 to 128 of A-Z a-z 0-9 . _ : -");
 const base = {
   event_id: eventIdLike,
   upgrade_id: eventIdLike.optional().meta({ description: "The upgrade this event belongs to: its Slack thread" }),
-  occurred_at: z.iso.datetime({ offset: true }).optional(),
+  occurred_at: rfc3339.optional(),
   cluster: z.object({
     name: z.string().min(1).max(253),
     id: shortText.optional(),

@@ -39,6 +39,15 @@ describe("event schema", () => {
     expect(eventSchema.safeParse({ ...startedEvent(), occurred_at: "2026-11-20" }).success).toBe(false);
   });
 
+  it("takes RFC 3339's lower-case t and z and its leap second, stored upper-cased; refuses days that do not exist", () => {
+    const at = (occurred_at: string) => eventSchema.safeParse({ ...startedEvent(), occurred_at });
+    expect(at("2026-11-20t10:00:00.5z").data?.occurred_at).toBe("2026-11-20T10:00:00.5Z");
+    expect(at("2016-12-31T23:59:60Z").success).toBe(true);
+    expect(at("2024-02-29T00:00:00-00:00").success).toBe(true);
+    for (const bad of ["2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-11-20T24:00:00Z", "2026-11-20T10:00:00"])
+      expect(at(bad).success).toBe(false);
+  });
+
   it("built-in labels override event labels of the same name", () => {
     const e = eventSchema.parse({
       ...scanEvent({ labels: { severity: "low", type: "x", cluster: "y", env: "prod" } }),
