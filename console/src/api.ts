@@ -49,6 +49,8 @@ export interface NotificationView {
   status: Status;
   attempts: number;
   error?: string;
+  /** A delivered notification whose upgrade status message could not be updated. */
+  thread_error?: string;
   hint?: string;
   uncertain?: true;
   created_at: string;

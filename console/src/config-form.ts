@@ -253,7 +253,8 @@ export function configForm(opts: {
   const threads = h("input", {
     type: "checkbox",
     id: threadsId,
-    checked: view?.threads ?? true,
+    // A webhook's false is forced, not chosen: a token that replaces it starts from the default, on.
+    checked: view && view.method !== "webhook" ? view.threads : true,
     "aria-describedby": `${threadsId}-hint`,
   });
   const threadsHint = h("span", { id: `${threadsId}-hint`, class: "hint" });

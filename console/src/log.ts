@@ -96,7 +96,11 @@ export function notificationLog(ctx: {
       cell("Attempts", String(n.attempts)),
       cell(
         "Details",
-        n.error ? h("code", {}, n.error) : h("span", { class: "muted" }, "—"),
+        n.error
+          ? h("code", {}, n.error)
+          : n.thread_error
+            ? h("span", {}, "Status message not updated: ", h("code", {}, n.thread_error))
+            : h("span", { class: "muted" }, "—"),
         n.uncertain ? h("span", { class: "muted small" }, "An earlier attempt may have been posted.") : null,
         n.hint ? h("span", { class: "hint small" }, ...hintText(n.hint)) : null,
       ),

@@ -3,7 +3,7 @@ import { conditionSchema } from "../core/conditions";
 import { ERROR_CODES } from "../core/errors";
 import { EVENT_TYPES } from "../core/events";
 import { channelHealth } from "../core/health";
-import { hintFor } from "../core/hints";
+import { hintFor, threadErrorHint } from "../core/hints";
 import { type Principal, SCOPES } from "../core/identity";
 import { SEVERITIES } from "../core/severity";
 import type { ChannelHealthRecord, IntegrationRecord, NotificationRecord, TokenRecord } from "../core/ports";
@@ -124,13 +124,19 @@ export const notificationViewSchema = z
 /** A failed notification's error, or else the thread_error of a delivered one (its status message was not updated). */
 export const problemOf = (n: NotificationRecord) => (n.status === "failed" ? n.error : n.thread_error);
 
+/** What to do about problemOf: a delivered notification has nothing to retry, so its thread_error's hint says so. */
+const hintOf = (n: NotificationRecord, user?: string | null) => {
+  const problem = problemOf(n);
+  if (!problem) return undefined;
+  return n.status === "failed" ? hintFor(problem, { user }) : threadErrorHint(problem);
+};
+
 /** `appUser`: the Slack user the app posts as, which the not_in_channel hint names (`/invite @user`). */
 export function notificationView(
   n: NotificationRecord,
   appUser?: string | null,
 ): z.infer<typeof notificationViewSchema> {
-  const problem = problemOf(n);
-  const hint = problem ? hintFor(problem, { user: appUser }) : undefined;
+  const hint = hintOf(n, appUser);
   return {
     id: n.id,
     event_id: n.event_id,

@@ -7,6 +7,16 @@ const RECONNECT = "Reconnect Slack with a new token (PUT …/integrations/slack)
 const SLACK_TROUBLE = "Slack had trouble answering: check status.slack.com, then retry the notification.";
 const RATE_LIMITED = "Slack rate-limited the app: send fewer events to this channel or spread them over more channels.";
 
+/** Slack's answers about an upgrade's status message or thread (contract section 5). */
+const THREAD_HINTS: Record<string, string> = {
+  message_not_found: "The upgrade's status message was deleted in Slack; the next event starts a new thread.",
+  cant_update_message:
+    "The upgrade's status message cannot be edited by this token; the next event starts a new thread.",
+  edit_window_closed: "The upgrade's status message is too old to edit; the next event starts a new thread.",
+  thread_not_found: "The upgrade's thread was deleted in Slack; the next event starts a new thread.",
+  invalid_thread_ts: "The upgrade's thread was deleted in Slack; the next event starts a new thread.",
+};
+
 const HINTS: Record<string, string> = {
   // The channel
   channel_not_found:
@@ -53,14 +63,17 @@ const HINTS: Record<string, string> = {
     "A workspace admin restricted this webhook's channel: ask them, or use a webhook for another channel.",
   http_404: "The webhook URL no longer exists: create a new incoming webhook and reconnect with it.",
   http_410: "The webhook's channel is gone or archived: create a webhook for another channel and reconnect with it.",
-  // Threads (the status message of an upgrade)
-  message_not_found: "The upgrade's status message was deleted in Slack; the next event starts a new thread.",
-  cant_update_message:
-    "The upgrade's status message cannot be edited by this token; the next event starts a new thread.",
-  edit_window_closed: "The upgrade's status message is too old to edit; the next event starts a new thread.",
-  thread_not_found: "The upgrade's thread was deleted in Slack; the next event starts a new thread.",
-  invalid_thread_ts: "The upgrade's thread was deleted in Slack; the next event starts a new thread.",
+  ...THREAD_HINTS,
 };
+
+/**
+ * What to do about the thread_error of a delivered notification. The message was posted and there is nothing to retry:
+ * Slack's answers about the thread say what the next event does, and any other failure (Slack's trouble, the network)
+ * is mended by the upgrade's next event too.
+ */
+export const threadErrorHint = (code: string): string =>
+  THREAD_HINTS[code] ??
+  "The message was posted; only the upgrade's status message was not updated, and the upgrade's next event updates it.";
 
 /**
  * What to do about `code`, or undefined for a code nobody can act on. `user` is the Slack identity's user name (from

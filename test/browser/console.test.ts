@@ -309,6 +309,16 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await button(page, "Test Integration").click();
     await page.getByText("Test message delivered to 1 channel").waitFor();
     expect(t.slack.posts("/services/T1/B2/console")).toHaveLength(1);
+    // Switching to a token: threads start from the default, on, not from the webhook's forced off.
+    await button(page, "Edit settings").click();
+    await page.getByRole("radio", { name: "Bot token" }).check();
+    await page.getByRole("textbox", { name: "Bot token" }).fill("xoxb-console-from-webhook");
+    expect(await page.getByLabel("Upgrade threads").isEnabled()).toBe(true);
+    expect(await page.getByLabel("Upgrade threads").isChecked()).toBe(true);
+    await button(page, "Save").click();
+    await expect
+      .poll(async () => (await t.call("GET", `${w.base}/integrations/slack`, { token: w.token })).body)
+      .toMatchObject({ method: "bot_token", threads: true });
     expect(problems).toEqual([]);
     await close();
   });

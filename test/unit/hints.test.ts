@@ -135,6 +135,10 @@ describe("a notification's hint", () => {
     expect(notificationView({ ...delivered, status: "delivered", thread_error: "cant_update_message" }).hint).toBe(
       hintFor("cant_update_message"),
     );
+    // A delivered notification cannot be retried: a Slack outage's hint says what mends the status message instead.
+    const outage = notificationView({ ...delivered, status: "delivered", thread_error: "http_503" }).hint;
+    expect(outage).toContain("next event updates it");
+    expect(outage).not.toContain("retry");
     expect(notificationView({ ...delivered, status: "pending" })).not.toHaveProperty("hint");
   });
 });
