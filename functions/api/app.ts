@@ -40,7 +40,8 @@ export function makeApi(deps: ApiDeps) {
 
   /** A known path with another method is a 405 naming the allowed ones (with Allow); anything else a 404. */
   const notFoundResponse = ({ path }: { method: string; path: string }): ApiResult => {
-    const allowed = patterns.filter((p) => p.regex.test(path)).map((p) => p.method);
+    // Two routes can share a method on one path (/console/ is the page's route and its assets' too): named once.
+    const allowed = [...new Set(patterns.filter((p) => p.regex.test(path)).map((p) => p.method))];
     if (allowed.length) {
       return errorResponse(405, "method_not_allowed", `Use ${allowed.join(" or ")} on this path.`, {
         headers: { allow: allowed.join(", ") },

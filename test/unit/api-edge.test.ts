@@ -116,8 +116,12 @@ describe("route paths as API Gateway reads them", () => {
     expect(["/v1/workspaces", "/v1/me", "/consolex"].some(isPublicPath)).toBe(false);
   });
 
-  it("a known console path with another method is a 405", async () => {
+  it("a known console path with another method is a 405, naming GET once", async () => {
     const res = await call({}, "POST", "/console/assets/main.js");
     expect(res.statusCode).toBe(405);
+    // /console/ is both the page's route and its assets' (an empty rest): the method is still named once.
+    const page = await call({}, "HEAD", "/console/");
+    expect(page.statusCode).toBe(405);
+    expect(page.headers.allow).toBe("GET");
   });
 });
