@@ -241,14 +241,14 @@ export function renderEvent(event: UpgradeEvent, opts: RenderOptions): SlackMess
             "Deprecated APIs",
             apis.map(
               (a) =>
-                `\`${e(a.api)}\`${a.removed_in ? ` removed in ${e(a.removed_in)}` : ""}${a.replacement ? ` → \`${e(a.replacement)}\`` : ""}${a.occurrences !== undefined ? ` (${a.occurrences} occurrences)` : ""}`,
+                `\`${e(a.api ?? "?")}\`${a.removed_in ? ` removed in ${e(a.removed_in)}` : ""}${a.replacement ? ` → \`${e(a.replacement)}\`` : ""}${a.occurrences !== undefined ? ` (${a.occurrences} occurrences)` : ""}`,
             ),
           ),
           listSection(
             "Addon conflicts",
             addons.map(
               (a) =>
-                `*${e(a.name)}* ${e(a.installed_version ?? "?")} → ${e(a.required_version ?? "?")}${a.reason ? `: ${e(a.reason)}` : ""}`,
+                `*${e(a.name ?? "?")}* ${e(a.installed_version ?? "?")} → ${e(a.required_version ?? "?")}${a.reason ? `: ${e(a.reason)}` : ""}`,
             ),
           ),
         ],
@@ -258,13 +258,12 @@ export function renderEvent(event: UpgradeEvent, opts: RenderOptions): SlackMess
       const d = event.data;
       const head = riskHead(d);
       const w = d.maintenance_window;
+      const when = w.start || w.end ? `${w.start ?? "?"} – ${w.end ?? "?"}` : "";
+      const zone = w.timezone ? `(${w.timezone})` : "";
       return assemble({
         ...common,
         ...head,
-        fields: [
-          ...head.fields,
-          field("Maintenance window", `${w.start} – ${w.end}${w.timezone ? ` (${w.timezone})` : ""}`),
-        ],
+        fields: [...head.fields, field("Maintenance window", [when, zone].filter(Boolean).join(" "))],
       });
     }
     case "execution_started": {

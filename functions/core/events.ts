@@ -68,14 +68,16 @@ const base = {
   dashboard_url: dashboardUrl.optional(),
 };
 
+// The contract marks required fields in bold for `data` only: the fields of its lists and of the maintenance window
+// are all optional, and a missing one is shown as "?".
 const deprecatedApi = z.object({
-  api: z.string().min(1).max(512),
+  api: z.string().min(1).max(512).optional(),
   removed_in: shortText.optional(),
   replacement: shortText.optional(),
   occurrences: z.number().int().min(0).optional(),
 });
 const addonConflict = z.object({
-  name: z.string().min(1).max(256),
+  name: z.string().min(1).max(256).optional(),
   installed_version: shortText.optional(),
   required_version: shortText.optional(),
   reason: z.string().max(2000).optional(),
@@ -102,7 +104,11 @@ export const eventSchema = z.discriminatedUnion("type", [
       risk_score: score,
       current_version: version,
       target_version: version,
-      maintenance_window: z.object({ start: shortText, end: shortText, timezone: shortText.optional() }),
+      maintenance_window: z.object({
+        start: shortText.optional(),
+        end: shortText.optional(),
+        timezone: shortText.optional(),
+      }),
     }),
   }),
   z.object({ ...base, type: z.literal("execution_started"), data: z.object(execution) }),

@@ -10,7 +10,7 @@ import {
   truncate,
 } from "../../functions/core/block-kit";
 import { eventSchema } from "../../functions/core/events";
-import { completedEvent, failedEvent, scanEvent } from "../fixtures/events";
+import { completedEvent, failedEvent, scanEvent, scheduledEvent } from "../fixtures/events";
 
 const opts = { defaultDashboardUrl: "https://dash.example.com/" };
 const render = (e: unknown) => renderEvent(eventSchema.parse(e), opts);
@@ -202,5 +202,23 @@ describe("Block Kit renderer", () => {
     const msg = renderTest({ workspaceId: "ws_1", channel: "#a", dashboardUrl: "https://d/", at: "now" });
     expect(msg.attachments[0].color).toBe("#36C5F0");
     expect(msg.attachments[0].blocks[0]).toMatchObject({ type: "header", text: { text: "Medulla test notification" } });
+  });
+
+  it("takes list entries and a maintenance window without their optional fields, showing ? for what is missing", () => {
+    const texts = (e: unknown) => JSON.stringify(render(e).attachments[0].blocks);
+    const scheduled = scheduledEvent();
+    expect(texts({ ...scheduled, data: { ...scheduled.data, maintenance_window: {} } })).toContain(
+      "*Maintenance window*\\n-",
+    );
+    expect(
+      texts({ ...scheduled, data: { ...scheduled.data, maintenance_window: { start: "22:00", timezone: "UTC" } } }),
+    ).toContain("22:00 – ? (UTC)");
+    const scan = scanEvent();
+    const lists = texts({
+      ...scan,
+      data: { ...scan.data, deprecated_apis: [{ removed_in: "1.30" }], addon_conflicts: [{ reason: "too old" }] },
+    });
+    expect(lists).toContain("`?` removed in 1.30");
+    expect(lists).toContain("*?* ? → ?: too old");
   });
 });
