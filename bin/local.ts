@@ -105,7 +105,8 @@ Try it (copy and paste):
   curl -s -w '\\n' ${u}/v1/workspaces/$W/notifications -H "authorization: Bearer $TOKEN"
 
 The PUT checks the token with Slack's auth.test first: a made-up token is 400 credential_rejected (npm run fake-slack
-accepts any token unless it contains "revoked" or "noscope"). The GET shows the Slack identity and each channel's health.
+accepts any token unless it contains "revoked", "invalid", "expired", "inactive" or "noscope"). The GET shows the Slack
+identity and each channel's health.
 
 Ctrl-C stops everything; deliveries in flight finish and are recorded first.
 `);

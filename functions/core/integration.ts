@@ -82,11 +82,13 @@ function credentialOf(body: Record<string, unknown>): { method: Method; secret: 
   const value = body[key];
   const secret = typeof value === "string" ? value : "";
   if (key === "bot_token") {
-    if (!BOT_TOKEN.test(secret)) throw invalid("invalid_bot_token", "bot_token must start with xoxb-.");
+    if (!BOT_TOKEN.test(secret))
+      throw invalid("invalid_bot_token", "bot_token must start with xoxb- and hold only letters, digits and dashes.");
     return { method: "bot_token", secret };
   }
   if (key === "user_token") {
-    if (!USER_TOKEN.test(secret)) throw invalid("invalid_user_token", "user_token must start with xoxp-.");
+    if (!USER_TOKEN.test(secret))
+      throw invalid("invalid_user_token", "user_token must start with xoxp- and hold only letters, digits and dashes.");
     return { method: "user_token", secret };
   }
   if (!isSlackWebhookUrl(secret)) {

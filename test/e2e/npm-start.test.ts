@@ -30,9 +30,13 @@ const dataDir = mkdtempSync(join(tmpdir(), "npm-start-"));
 let ports: { api: number; dynamodb: number; sqs: number };
 let app: App | undefined;
 
-function startApp(): Promise<App> {
+/** `viaNpm`: through `npm start` itself, so that a signal to the child is a signal to npm (a service manager's stop). */
+function startApp(opts: { viaNpm?: boolean } = {}): Promise<App> {
   // Its own process group, as a terminal's foreground job: a signal to the group is what Ctrl-C sends.
-  const child = spawn(process.execPath, ["--import", "tsx", "bin/local.ts"], {
+  const [command, args] = opts.viaNpm
+    ? ["npm", ["start", "--silent"]]
+    : [process.execPath, ["--import", "tsx", "bin/local.ts"]];
+  const child = spawn(command, args, {
     env: {
       ...process.env,
       PORT: String(ports.api),
@@ -228,7 +232,7 @@ describe("npm start on this machine", () => {
     held.release();
     expect(await running.exited).toBe(0);
 
-    await startApp();
+    await startApp({ viaNpm: true });
     expect(await settled(first)).toMatchObject({ status: "delivered", attempts: 1 });
     expect(postsFor("cluster-sigint")).toHaveLength(1);
   }, 90_000);
@@ -237,7 +241,7 @@ describe("npm start on this machine", () => {
   let third: string;
   /** What the restarted run printed until the new notification was delivered. */
   let printedAfterRestart: string[] = [];
-  it("on SIGTERM to the app, does the same", async () => {
+  it("on SIGTERM to npm start (npm's own process, as a service manager stops it), does the same", async () => {
     const held = slack.hold(CHANNEL);
     second = await postEvent("cluster-sigterm");
     // Same channel, so any redelivery of the first post would have come before this one.

@@ -166,6 +166,21 @@ describe("channel health and hints", () => {
     });
   });
 
+  it("the fake Slack answers not_in_channel for a channel named uninvited, as the README's walk-through says", async () => {
+    const w = await t.workspace();
+    await w.connect({ bot_token: "xoxb-test-5678", channels: ["#upgrades", "#uninvited"] });
+    const res = await t.call<{ results: { channel: string; status: string; error?: string; hint?: string }[] }>(
+      "POST",
+      `${w.base}/integrations/slack/test`,
+      { token: w.token },
+    );
+    expect(res.body.results.map((r) => [r.channel, r.status, r.error])).toEqual([
+      ["#upgrades", "delivered", undefined],
+      ["#uninvited", "failed", "not_in_channel"],
+    ]);
+    expect(res.body.results[1]?.hint).toContain("/invite @");
+  });
+
   it("a disconnect and a fresh connect start from unknown", async () => {
     const w = await t.workspace();
     await w.connect({ bot_token: "xoxb-test-1234", channels: ["#reconnect"] });
