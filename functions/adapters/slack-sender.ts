@@ -77,15 +77,16 @@ export class HttpSlackSender implements SlackSender {
       const parsed: unknown = JSON.parse(text);
       if (typeof parsed === "object" && parsed !== null) body = parsed as Record<string, unknown>;
     } catch {
-      // not JSON: a bare error code (as webhooks answer) or nothing useful
+      // not JSON: the Web API always answers JSON, so this is a proxy's or a load balancer's page, never Slack's code
     }
+    // A body that is not JSON is classified by its HTTP status alone (http_NNN): its text is nobody's error code.
     const slackError = body
       ? body.ok === true
         ? undefined
         : String(body.error ?? "invalid_response")
       : response.status === 200
         ? "invalid_response"
-        : text;
+        : undefined;
     const failure = classifyHttp(response.status, slackError, response.headers.get("retry-after"));
     if (failure) throw failure;
     return body ?? {};
