@@ -3,11 +3,12 @@ import { BACKOFF_MS, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS, WORKSPACE_LIMIT_WAIT_MS }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 /**
- * The Slack error codes contract section 4 retries (with message_limit_exceeded, below): a rate limit, under either of
- * its spellings. Every other code fails at once, Slack's own trouble codes (internal_error, …) too: the post may have
- * gone through, and the contract retries only the statuses and codes it names.
+ * The codes that mean "too much, wait", the only codes contract section 4 retries: a 429 (ours, rate_limited), Slack's
+ * body code under either spelling, and the whole workspace over its limit (retried after at least a minute, below).
+ * Every other code fails at once, Slack's own trouble codes (internal_error, …) too: the post may have gone through,
+ * and the contract retries only the statuses and codes it names. The delivery counts these in its RateLimited metric.
  */
-const RETRYABLE_SLACK_ERRORS = new Set(["ratelimited", "rate_limited"]);
+export const RATE_LIMIT_CODES: ReadonlySet<string> = new Set(["rate_limited", "ratelimited", "message_limit_exceeded"]);
 
 /** Parses Retry-After (delta seconds or an HTTP date) into milliseconds. */
 export function parseRetryAfter(header: string | null | undefined, now = Date.now()): number | undefined {
@@ -37,7 +38,7 @@ export function classifyHttp(
   // The whole workspace is over its limit: retried like a rate limit, but never sooner than a minute.
   if (code === "message_limit_exceeded")
     return new DeliveryError(code, true, Math.max(retryAfterMs ?? 0, WORKSPACE_LIMIT_WAIT_MS));
-  if (code !== undefined) return new DeliveryError(code, RETRYABLE_SLACK_ERRORS.has(code), retryAfterMs);
+  if (code !== undefined) return new DeliveryError(code, RATE_LIMIT_CODES.has(code), retryAfterMs);
   return new DeliveryError(`http_${status}`, false);
 }
 

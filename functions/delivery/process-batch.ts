@@ -3,6 +3,7 @@ import * as z from "zod/mini";
 import { countFailure, emit, logger } from "../adapters/observability";
 import type { DeliverHooks, DeliverResult } from "../core/delivery";
 import { DELIVERY, METRICS } from "../core/operational";
+import { RATE_LIMIT_CODES } from "../core/retry-policy";
 import type { DeliveryRef } from "../core/ports";
 
 /** The queue message the pipe writes: references only, never a credential or message text. */
@@ -41,9 +42,6 @@ const parseJson = (body: string): unknown => {
   }
 };
 
-/** Slack's answers that mean "too much, wait": a 429, its body codes, and the whole workspace over its limit. */
-const RATE_LIMITS = new Set(["rate_limited", "ratelimited", "message_limit_exceeded"]);
-
 /** What an operator sees of one delivery: the outcome at INFO, a permanent failure at WARN with Slack's code. */
 function report(notificationId: string, result: DeliverResult, sentAt: number) {
   switch (result.status) {
@@ -63,7 +61,7 @@ function report(notificationId: string, result: DeliverResult, sentAt: number) {
       return;
     case "requeue":
       logger.info("requeued", { notification_id: notificationId, reason: result.reason, delay_ms: result.delayMs });
-      if (RATE_LIMITS.has(result.error ?? "")) emit(METRICS.rateLimited);
+      if (RATE_LIMIT_CODES.has(result.error ?? "")) emit(METRICS.rateLimited);
       return;
     case "skipped":
       logger.info("skipped", { notification_id: notificationId, reason: result.reason });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { authorizerInvocationsPerEvent, designFloor, priceRun, tracesPerNotification } from "../../bench/cost";
-import { type CostRun, eventOfSize, itemBytes, purposeOf, upgradeOf } from "../../bench/cost-measure";
+import { type CallLine, type CostRun, eventOfSize, itemBytes, purposeOf, upgradeOf } from "../../bench/cost-measure";
 import { STAGES } from "../../lib/stage-config";
 
 /** A run of `n` notifications that made the given calls, with nothing else measured. */
@@ -19,6 +19,14 @@ const run = (n: number, over: Partial<CostRun> = {}): CostRun => ({
   storedBytes: { event: 0, notification: 0 },
   delivered: n,
   ...over,
+});
+/** One counted call line: nothing failed, no capacity unless given, every call billed once. */
+const callLine = (c: Pick<CallLine, "fn" | "service" | "op" | "purpose" | "calls"> & Partial<CallLine>): CallLine => ({
+  failed: 0,
+  readUnits: 0,
+  writeUnits: 0,
+  billedRequests: c.calls,
+  ...c,
 });
 const line = (r: CostRun, what: string) => priceRun(r, { tracing: true }).find((l) => l.what.includes(what));
 
@@ -59,39 +67,9 @@ describe("the benchmark's cost model", () => {
   it("prices counted requests per million notifications", () => {
     const r = run(10, {
       calls: [
-        {
-          fn: "api",
-          service: "DynamoDB",
-          op: "TransactWriteItems",
-          purpose: "x",
-          calls: 10,
-          failed: 0,
-          readUnits: 0,
-          writeUnits: 80,
-          billedRequests: 10,
-        },
-        {
-          fn: "delivery",
-          service: "KMS",
-          op: "Decrypt",
-          purpose: "",
-          calls: 10,
-          failed: 0,
-          readUnits: 0,
-          writeUnits: 0,
-          billedRequests: 10,
-        },
-        {
-          fn: "delivery",
-          service: "DynamoDB",
-          op: "GetItem",
-          purpose: "y",
-          calls: 20,
-          failed: 0,
-          readUnits: 20,
-          writeUnits: 0,
-          billedRequests: 20,
-        },
+        callLine({ fn: "api", service: "DynamoDB", op: "TransactWriteItems", purpose: "x", calls: 10, writeUnits: 80 }),
+        callLine({ fn: "delivery", service: "KMS", op: "Decrypt", purpose: "", calls: 10 }),
+        callLine({ fn: "delivery", service: "DynamoDB", op: "GetItem", purpose: "y", calls: 20, readUnits: 20 }),
       ],
     });
     expect(line(r, "TransactWriteItems")?.usdPerMillion).toBeCloseTo(5.0, 6); // 8 WRU at $0.625 per million
@@ -150,28 +128,8 @@ describe("the benchmark's cost model", () => {
   it("scales the authorizer's invocations and its own requests by the cache, and nothing else", () => {
     const r = run(10, {
       calls: [
-        {
-          fn: "authorizer",
-          service: "DynamoDB",
-          op: "GetItem",
-          purpose: "TOKEN",
-          calls: 10,
-          failed: 0,
-          readUnits: 10,
-          writeUnits: 0,
-          billedRequests: 10,
-        },
-        {
-          fn: "api",
-          service: "DynamoDB",
-          op: "GetItem",
-          purpose: "INTEGRATION",
-          calls: 10,
-          failed: 0,
-          readUnits: 10,
-          writeUnits: 0,
-          billedRequests: 10,
-        },
+        callLine({ fn: "authorizer", service: "DynamoDB", op: "GetItem", purpose: "TOKEN", calls: 10, readUnits: 10 }),
+        callLine({ fn: "api", service: "DynamoDB", op: "GetItem", purpose: "INTEGRATION", calls: 10, readUnits: 10 }),
       ],
     });
     const share = authorizerInvocationsPerEvent(10_000_000);
