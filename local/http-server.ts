@@ -6,9 +6,10 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   Context,
 } from "aws-lambda";
+import { bodyTooLarge, errorResponse } from "../functions/api/http";
 import { API } from "../functions/core/operational";
 
-/** API Gateway's own payload limit; the API function enforces the contract's 64 KiB itself. */
+/** API Gateway's own payload limit: no more is read. The API function enforces the contract's 64 KiB itself. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 
 export interface HttpServerOptions {
@@ -56,9 +57,11 @@ export async function startHttpServer(
         body = await readBody(req);
       } catch (err) {
         if (!(err instanceof TooLarge)) throw err;
-        res
-          .writeHead(413, { "content-type": "application/json" })
-          .end(JSON.stringify({ message: "Request Entity Too Large" }));
+        // The contract's envelope, where API Gateway would answer its own {"message"}; the rest of the body is not
+        // read, so the connection cannot be kept.
+        const tooLarge = bodyTooLarge();
+        const answer = errorResponse(413, tooLarge.code, tooLarge.message, { headers: { connection: "close" } });
+        res.writeHead(answer.statusCode ?? 413, answer.headers as Record<string, string>).end(answer.body);
         return;
       }
       const url = new URL(req.url ?? "/", "http://local");

@@ -20,6 +20,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { deliveryGroup } from "../core/delivery";
 import { invalid } from "../core/errors";
+import { ID_PATTERNS } from "../core/identity";
 import { withSettingDefaults } from "../core/settings";
 import type { ThreadState } from "../core/threads";
 import type {
@@ -149,7 +150,13 @@ export function decodeCursor(cursor: string): string {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     const sk = (parsed as { sk?: unknown }).sk;
-    if (typeof sk === "string" && sk.startsWith(NOTIF_PREFIX) && sk.length < 200) return sk;
+    // Only a key this API hands out: a notification's, so no forged start key reaches DynamoDB.
+    if (
+      typeof sk === "string" &&
+      sk.startsWith(NOTIF_PREFIX) &&
+      ID_PATTERNS.notification.test(sk.slice(NOTIF_PREFIX.length))
+    )
+      return sk;
   } catch {
     // fall through to invalid_cursor below
   }
@@ -308,19 +315,38 @@ export class DynamoStore
     event: EventRecord,
     notifications: NotificationRecord[],
   ): Promise<{ stored: true } | { stored: false; existing: EventRecord }> {
+    const eventPut = {
+      TableName: this.table,
+      Item: {
+        ...K.event(event.workspace_id, event.event_id),
+        kind: "event",
+        expires_at: this.expiry(event.created_at),
+        ...eventItem(event),
+      },
+      ConditionExpression: "attribute_not_exists(pk)",
+    };
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            ...K.event(event.workspace_id, event.event_id),
-            kind: "event",
-            expires_at: this.expiry(event.created_at),
-            ...eventItem(event),
-          },
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
+      if (notifications.length > 1) {
+        // An event for several channels is one write with all its notifications: each channel then sees events
+        // accepted at the same time in one order, the order of these writes. Separate puts could commit in one order
+        // for one channel and in another for the next.
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: eventPut },
+              ...notifications.map((n) => ({
+                Put: {
+                  TableName: this.table,
+                  Item: this.notificationItem(n),
+                  ConditionExpression: "attribute_not_exists(pk)",
+                },
+              })),
+            ],
+          }),
+        );
+        return { stored: true };
+      }
+      await this.doc.send(new PutCommand(eventPut));
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
       const existing = await this.getEvent(event.workspace_id, event.event_id);
@@ -328,6 +354,8 @@ export class DynamoStore
       if (existing.payload_hash === event.payload_hash) await this.putMissingNotifications(notificationsOf(existing));
       return { stored: false, existing };
     }
+    // One notification (or none): its own put after the event's, which stays the commit point (a repeat of the
+    // event writes it if this process stopped in between).
     await this.putMissingNotifications(notifications);
     return { stored: true };
   }
@@ -555,12 +583,12 @@ export class DynamoStore
     workspaceId: string,
     id: string,
     by: "api" | "redrive" = "api",
+    connectionId?: string,
   ): Promise<NotificationRecord | undefined> {
     const out = await this.updateIf({
       TableName: this.table,
       Key: K.notification(workspaceId, id),
-      UpdateExpression:
-        "SET #status = :pending, attempts = :zero, outcomes = :zero, updated_at = :now, dispatch_id = :d, requeued_by = :by REMOVE #error, delivered_at",
+      UpdateExpression: `SET #status = :pending, attempts = :zero, outcomes = :zero, updated_at = :now, dispatch_id = :d, requeued_by = :by${connectionId ? ", connection_id = :c" : ""} REMOVE #error, delivered_at`,
       ConditionExpression: "#status = :failed",
       ExpressionAttributeNames: { "#status": "status", "#error": "error" },
       ExpressionAttributeValues: {
@@ -570,6 +598,7 @@ export class DynamoStore
         ":by": by,
         ":now": new Date().toISOString(),
         ":d": `${id}.${Date.now()}`,
+        ...(connectionId ? { ":c": connectionId } : {}),
       },
       ReturnValues: "ALL_NEW",
     });

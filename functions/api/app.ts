@@ -32,7 +32,7 @@ export function makeApi(deps: ApiDeps) {
     const handler = middy<ApiEvent, ApiResult, Error, Context>(handlers[route.id]);
     if (route.access !== "public") handler.use(authorize(route.access));
     if ("ids" in route) handler.use(pathIds(route.ids));
-    if (route.body !== "none") handler.use(jsonBody({ required: route.body === "required" }));
+    handler.use(jsonBody(route.body));
     return { method: route.method, path: route.path, handler };
   });
 

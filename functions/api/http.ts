@@ -52,22 +52,31 @@ const isJsonType = (type: string | undefined) => {
 
 export type BodyMode = "required" | "optional" | "none";
 
+/** The contract's 413, for the API function and for the local server playing API Gateway's own limit. */
+export const bodyTooLarge = () =>
+  new DomainError("payload_too_large", `The body is larger than ${API.maxBodyBytes} bytes.`);
+
 /**
- * 413 over 64 KiB, 415 for a body that is not declared JSON, 400 invalid_json for one that does not parse, 400
- * validation_error for JSON nested deeper than 32 levels or holding unpaired surrogates.
+ * On every route, whether it reads a body or not: 413 over 64 KiB, 415 for a body that is not declared JSON. Then,
+ * where the route reads one: 400 invalid_json for a body that does not parse, 400 validation_error for JSON nested
+ * deeper than 32 levels or holding unpaired surrogates. A route that reads none ignores a JSON body it is sent.
  */
-export const jsonBody = (opts: { required: boolean }): Middleware => ({
+export const jsonBody = (mode: BodyMode): Middleware => ({
   before: async ({ event }) => {
     const raw = decodeBody(event);
-    if (raw.length > API.maxBodyBytes)
-      throw new DomainError("payload_too_large", `The body is larger than ${API.maxBodyBytes} bytes.`);
+    if (raw.length > API.maxBodyBytes) throw bodyTooLarge();
     if (raw.length === 0) {
-      if (opts.required) throw invalid("invalid_json", "This route needs a JSON object body.");
+      if (mode === "required") throw invalid("invalid_json", "This route needs a JSON object body.");
       return;
     }
     if (!isJsonType(event.headers?.["content-type"])) {
       throw new DomainError("unsupported_media_type", "Send the body as application/json.");
     }
+    const coding = (event.headers?.["content-encoding"] ?? "identity").trim().toLowerCase();
+    if (coding !== "identity") {
+      throw new DomainError("unsupported_media_type", "Send the body uncompressed (no Content-Encoding).");
+    }
+    if (mode === "none") return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));

@@ -28,10 +28,9 @@ function errorAnswers(route: RouteSpec): ZodOpenApiOperationObject["responses"] 
     out["409"] = errorAnswer("event_id_conflict, not_connected or invalid_state");
   if (route.id === "putIntegration")
     out["502"] = errorAnswer("slack_unavailable: Slack did not answer the preflight (auth.test); nothing was stored");
-  if (route.body !== "none") {
-    out["413"] = errorAnswer("payload_too_large: the body is over 64 KiB");
-    out["415"] = errorAnswer("unsupported_media_type: send application/json");
-  }
+  // On every route: a route that reads no body still refuses one it could not read.
+  out["413"] = errorAnswer("payload_too_large: the body is over 64 KiB");
+  out["415"] = errorAnswer("unsupported_media_type: a body is sent as application/json, uncompressed");
   return out;
 }
 

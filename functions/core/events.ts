@@ -41,7 +41,10 @@ const RFC3339 =
   /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 const dayExists = (raw: string) => {
   const [, y, m, d] = RFC3339.exec(raw) ?? [];
-  return new Date(Date.UTC(Number(y), Number(m), 0)).getUTCDate() >= Number(d);
+  // Day 0 of the next month is this month's last day. setUTCFullYear, not Date.UTC: that reads years 0 to 99 as 19xx.
+  const last = new Date(0);
+  last.setUTCFullYear(Number(y), Number(m), 0);
+  return last.getUTCDate() >= Number(d);
 };
 const rfc3339 = z
   .string()

@@ -12,6 +12,8 @@ const CHANNEL_ID = /^[CG][A-Z0-9]{8,20}$/;
 const BOT_TOKEN = /^xoxb-[A-Za-z0-9-]{1,250}$/;
 const USER_TOKEN = /^xoxp-[A-Za-z0-9-]{1,250}$/;
 const WEBHOOK_PATH = /^\/services\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
+/** Slack's token prefixes (xoxb-, xoxp-, xoxa-, …) and webhook hosts, anywhere in a value. */
+const LOOKS_LIKE_CREDENTIAL = /xox[a-z]-|hooks\.slack\.com/i;
 const CREDENTIAL_HELP = "provide either bot_token or webhook_url (or user_token), exactly one of them";
 
 /**
@@ -126,17 +128,18 @@ function channelsOf(body: z.infer<typeof integrationBodySchema>): ChannelConfig[
         },
   );
   const seen = new Set<string>();
+  const pathOf = (i: number) => (body.channels ? `channels.${i}` : "channel");
   channels.forEach((c, i) => {
     if (!CHANNEL_NAME.test(c.name) && !CHANNEL_ID.test(c.name)) {
-      throw invalid(
-        "invalid_channel",
-        `Channel ${JSON.stringify(c.name.slice(0, 100))} is not valid: use # and lowercase letters, digits, - _ . (at most 80), or a channel ID.`,
-        [{ path: `channels.${i}`, message: "invalid channel name" }],
-      );
+      // A credential pasted into the wrong field is not echoed back: error texts never carry secrets.
+      const message = LOOKS_LIKE_CREDENTIAL.test(c.name)
+        ? "A channel looks like a Slack token or webhook URL: those go in bot_token, user_token or webhook_url."
+        : `Channel ${JSON.stringify(c.name.slice(0, 100))} is not valid: use # and lowercase letters, digits, - _ . (at most 80), or a channel ID.`;
+      throw invalid("invalid_channel", message, [{ path: pathOf(i), message: "invalid channel name" }]);
     }
     if (seen.has(c.name)) {
       throw invalid("invalid_channel", `Channel ${c.name} is listed twice.`, [
-        { path: `channels.${i}`, message: "duplicate channel" },
+        { path: pathOf(i), message: "duplicate channel" },
       ]);
     }
     seen.add(c.name);

@@ -198,9 +198,15 @@ export interface NotificationStore {
   listNotifications(workspaceId: string, q: ListQuery): Promise<Page<NotificationRecord>>;
   /**
    * failed → pending with a fresh attempt budget; undefined when it was not failed. `api` (the retry route): the pipe
-   * queues it again; `redrive` (the operator CLI): the dead-lettered message itself is moved back instead.
+   * queues it again; `redrive` (the operator CLI): the dead-lettered message itself is moved back instead. With
+   * `connectionId`, the notification is bound to that connection (the retry route: the one connected now).
    */
-  requeue(workspaceId: string, id: string, by?: "api" | "redrive"): Promise<NotificationRecord | undefined>;
+  requeue(
+    workspaceId: string,
+    id: string,
+    by?: "api" | "redrive",
+    connectionId?: string,
+  ): Promise<NotificationRecord | undefined>;
 }
 
 /** A queued notification: the queue message's references (event_id and channel absent in older messages). */

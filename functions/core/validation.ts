@@ -1,12 +1,30 @@
 import type * as z from "zod";
 import { invalid } from "./errors";
 
+type Issue = z.core.$ZodIssue;
+
+/** An issue with the union's branches told apart: the branch made for the value's own type speaks for it. */
+function flatten(issue: Issue): Issue[] {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return [issue];
+  const otherType = (branch: Issue[]) =>
+    branch.length === 1 && branch[0]?.code === "invalid_type" && branch[0].path.length === 0;
+  const fitting = issue.errors.filter((branch) => !otherType(branch));
+  if (fitting.length === 1) {
+    return (fitting[0] as Issue[]).flatMap((inner) => flatten({ ...inner, path: [...issue.path, ...inner.path] }));
+  }
+  if (fitting.length === 0) {
+    const expected = issue.errors.map((branch) => (branch[0] as z.core.$ZodIssueInvalidType).expected).join(" or ");
+    return [{ ...issue, message: `Invalid input: expected ${expected}` }];
+  }
+  return [issue];
+}
+
 /** Parses `input` with `schema`, or throws a `validation_error` listing every problem with its JSON path. */
 export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, what = "request body"): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const details = result.error.issues.map((issue) => ({
-    path: issue.path.map(String).join("."),
+  const details = result.error.issues.flatMap(flatten).map((issue) => ({
+    path: issue.path.map((key) => segment(String(key))).join("."),
     message: issue.message,
   }));
   throw invalid(
@@ -22,8 +40,18 @@ export const MAX_JSON_DEPTH = 32;
 /** A UTF-16 surrogate not part of a pair: with the `u` flag a pair is one code point, so only lone halves match. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-/** A path segment fit to echo back: a lone surrogate in a key is shown as U+FFFD, never returned as is. */
-const segment = (key: string | number) => String(key).replace(/\p{Cs}/gu, "\uFFFD");
+/** Longer keys are cut in the paths errors echo: a 60 KB label key is not sent back twice. */
+const MAX_SEGMENT = 64;
+
+/**
+ * A path segment fit to echo back: a lone surrogate in a key is shown as U+FFFD, never returned as is, and a long
+ * key is cut with an ellipsis.
+ */
+const segment = (key: string | number) => {
+  // By code points, so the cut never splits a surrogate pair.
+  const points = [...String(key).replace(/\p{Cs}/gu, "\uFFFD")];
+  return points.length > MAX_SEGMENT ? `${points.slice(0, MAX_SEGMENT).join("")}…` : points.join("");
+};
 
 interface Visit {
   value: unknown;

@@ -211,6 +211,39 @@ describe("malformed requests", () => {
     );
   });
 
+  it("a route that reads no body still refuses one over 64 KiB, or not JSON, or compressed, and does nothing", async () => {
+    const w = await t.workspace();
+    const minted = await t.call("POST", `${w.base}/tokens`, {
+      token: w.token,
+      body: { name: "victim", scopes: ["events:write"] },
+    });
+    const revoke = (raw: string, headers: Record<string, string>) =>
+      t.call("DELETE", `${w.base}/tokens/${minted.body.id as string}`, { token: w.token, raw, headers });
+    expectError(await revoke("x".repeat(100_000), { "content-type": "application/json" }), 413, "payload_too_large");
+    expectError(await revoke("x", { "content-type": "text/plain" }), 415, "unsupported_media_type");
+    expectError(
+      await revoke("{}", { "content-type": "application/json", "content-encoding": "gzip" }),
+      415,
+      "unsupported_media_type",
+    );
+    // Refused three times, so the token still works; a JSON body it does not read is ignored.
+    expect((await t.call("GET", "/v1/me", { token: minted.body.token as string })).status).toBe(200);
+    expect((await revoke("{}", { "content-type": "application/json" })).status).toBe(204);
+    expect((await t.call("GET", "/v1/me", { token: minted.body.token as string })).status).toBe(401);
+  });
+
+  it("past API Gateway's 10 MiB the local server answers the contract's 413 and closes the connection", async () => {
+    const w = await t.workspace();
+    const res = await fetch(`${t.stack.url}${w.base}/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${w.token}`, "content-type": "application/json" },
+      body: Buffer.alloc(11 * 1024 * 1024, 0x61),
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers.get("connection")).toBe("close");
+    expect(await res.json()).toMatchObject({ error: { code: "payload_too_large", message: expect.any(String) } });
+  });
+
   it("random bytes never produce a 5xx and store nothing", async () => {
     const w = await t.workspace();
     for (let i = 0; i < 40; i++) {

@@ -200,10 +200,19 @@ describe("events become Block Kit messages", () => {
     expect(mrkdwn.some((x) => x.text.includes("https://runbook.example #ops"))).toBe(true);
     for (const x of mrkdwn) expect(x.verbatim, x.text).toBe(true);
     // The test message too.
-    const test = await t.call("POST", `${w.base}/integrations/slack/test`, { token: w.token });
+    const test = await t.call<{ results: { notification_id: string }[] }>("POST", `${w.base}/integrations/slack/test`, {
+      token: w.token,
+    });
     expect(test.status).toBe(200);
     const posted = t.slack.posts(w.channel).at(-1)?.body as unknown as Posted;
     expect(posted.attachments[0]?.fallback).toBe(posted.text);
+    // Logged like any delivered notification, with the ts Slack answered.
+    const logged = await w.notification(test.body.results[0]?.notification_id as string);
+    expect(logged.body).toMatchObject({
+      type: "test",
+      status: "delivered",
+      slack_ts: expect.stringMatching(/^\d+\.\d+$/),
+    });
   });
 
   it("an emoji-heavy cluster name keeps the header within 150 UTF-16 units, whole emoji only", async () => {
@@ -421,6 +430,16 @@ describe("retries and failures", () => {
     expect((await t.call("DELETE", `${w.base}/integrations/slack`, { token: w.token })).status).toBe(204);
     expect(await w.settled(id)).toMatchObject({ status: "failed", error: "not_connected" });
     expect(t.slack.posts(w.channel)).toHaveLength(1);
+
+    // Its hint says: connect Slack, then retry it. A retry before that is refused and changes nothing; after, it is
+    // delivered on the new connection.
+    const retry = () => t.call("POST", `${w.base}/notifications/${id}/retry`, { token: w.token });
+    expect(await retry()).toMatchObject({ status: 409, body: { error: { code: "not_connected" } } });
+    expect((await w.notification(id)).body).toMatchObject({ status: "failed", error: "not_connected" });
+    await w.connect({ bot_token: SECRET, channel: w.channel, threads: false });
+    expect((await retry()).status).toBe(202);
+    expect(await w.settled(id)).toMatchObject({ status: "delivered", attempts: 1 });
+    expect(t.slack.posts(w.channel)).toHaveLength(2);
   });
 });
 
@@ -462,7 +481,8 @@ describe("the notification log", () => {
       cursor = page.body.next_cursor;
     } while (cursor);
     expect(pages).toEqual([...ids].reverse());
-    for (const q of ["limit=0", "limit=101", "limit=abc", "status=lost", "type=nope", "cursor=garbage"]) {
+    const refused = ["limit=0", "limit=101", "limit=abc", "limit=1e1", "limit=0x10", "limit=%2010"];
+    for (const q of [...refused, "status=lost", "type=nope", "cursor=garbage"]) {
       const res = await t.call("GET", `${w.base}/notifications?${q}`, { token: w.token });
       expect(res.status, q).toBe(400);
     }

@@ -4,6 +4,7 @@ import { queuePlaceKey, recordQueuePlaces } from "../fixtures/stack-with-fake-sl
 import { startTestStack, type TestStack } from "../fixtures/test-stack";
 
 const INTERVAL_MS = 300;
+const EVENTS_AT_ONCE = 10;
 let t: TestStack;
 /** Each delivered event's queue message's place in its channel's FIFO group, by event id. */
 const queued = new Map<string, bigint>();
@@ -45,13 +46,14 @@ it("keeps per-channel order and SLACK_CHANNEL_INTERVAL_MS between posts, while o
   }
 });
 
-it("posts events sent at once in the order they were queued (accepted), each channel one interval apart", async () => {
+it("posts events sent at once in the order they were queued (accepted), one order for every channel, each channel one interval apart", async () => {
   const w = await t.workspace();
-  await w.connect({ bot_token: "xoxb-order-2", channels: ["#burst-a", "#burst-b"], threads: false });
+  const channels = ["#burst-a", "#burst-b", "#burst-c"];
+  await w.connect({ bot_token: "xoxb-order-2", channels, threads: false });
   // Sent at once: the service accepts them in some order, queues each channel's in that order, and posts them so,
   // while a channel's later messages go back to the queue for the interval.
   const replies = await Promise.all(
-    Array.from({ length: 5 }, (_, i) =>
+    Array.from({ length: EVENTS_AT_ONCE }, (_, i) =>
       w.post({
         ...startedEvent(),
         event_id: `burst-${i}`,
@@ -61,10 +63,12 @@ it("posts events sent at once in the order they were queued (accepted), each cha
   );
   for (const r of replies)
     for (const n of r.body.notifications) expect((await w.settled(n.id, 30_000)).status).toBe("delivered");
-  for (const channel of ["#burst-a", "#burst-b"]) {
+  const orders: string[][] = [];
+  for (const channel of channels) {
     const posts = t.slack.posts(channel);
-    const eventIds = posts.map((p) => /burst-\d/.exec(JSON.stringify(p.body))?.[0] ?? "?");
-    expect(eventIds).toHaveLength(5);
+    const eventIds = posts.map((p) => /burst-\d+/.exec(JSON.stringify(p.body))?.[0] ?? "?");
+    expect(eventIds).toHaveLength(EVENTS_AT_ONCE);
+    orders.push(eventIds);
     // Filed once each delivery invocation has finished, which is a moment after the last post was recorded.
     const places = () => eventIds.map((id) => queued.get(queuePlaceKey(id, channel)));
     await expect.poll(() => places().every((p) => p !== undefined)).toBe(true);
@@ -74,6 +78,8 @@ it("posts events sent at once in the order they were queued (accepted), each cha
     for (let i = 1; i < posts.length; i++)
       expect((posts[i]?.at as number) - (posts[i - 1]?.at as number)).toBeGreaterThanOrEqual(INTERVAL_MS - 15);
   }
+  // One acceptance order, so every channel gets the events in the same one.
+  for (const order of orders.slice(1)) expect(order).toEqual(orders[0]);
 });
 
 it("one hanging channel does not hold up another channel's posts beyond that channel's own pacing", async () => {

@@ -256,13 +256,13 @@ describe("DynamoStore on DynamoDB Local", () => {
     client.destroy();
   });
 
-  it("a cursor cannot reach into another workspace", async () => {
-    await expect(
-      store.listNotifications("ws_s4", {
-        limit: 5,
-        cursor: Buffer.from(JSON.stringify({ sk: "TOKEN#x" })).toString("base64url"),
-      }),
-    ).rejects.toMatchObject({ code: "invalid_cursor" });
+  it("a cursor cannot reach into another workspace, nor be forged past the notification keys", async () => {
+    const forged = (sk: string) => Buffer.from(JSON.stringify({ sk })).toString("base64url");
+    for (const sk of ["TOKEN#x", "NOTIF#zzzz", "NOTIF#\ud800", `NOTIF#ntf_${"0".repeat(24)}x`]) {
+      await expect(store.listNotifications("ws_s4", { limit: 5, cursor: forged(sk) })).rejects.toMatchObject({
+        code: "invalid_cursor",
+      });
+    }
     await expect(store.listNotifications("ws_s4", { limit: 5, cursor: "%%%" })).rejects.toMatchObject({
       code: "invalid_cursor",
     });

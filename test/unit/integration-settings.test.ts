@@ -133,6 +133,39 @@ describe("threads and mentions", () => {
     ).toBe("validation_error");
   });
 
+  it("says which part of a channel entry is wrong: the mentions, the severity, or the entry's type", () => {
+    const details = (body: unknown) => {
+      try {
+        planIntegrationUpdate(body, undefined);
+      } catch (err) {
+        return (err as { details?: unknown }).details;
+      }
+      return undefined;
+    };
+    const eleven = Array.from({ length: 11 }, () => "here");
+    expect(details({ bot_token: "xoxb-1", channels: [{ name: "#a", mentions: eleven }, 5] })).toEqual([
+      { path: "channels.0.mentions", message: expect.stringContaining("<=10") },
+      { path: "channels.1", message: "Invalid input: expected string or object" },
+    ]);
+  });
+
+  it("never echoes a credential pasted as a channel, and names the field it came in", () => {
+    for (const pasted of ["xoxb-123-secret", "https://hooks.slack.com/services/T0/B0/secretpath"]) {
+      for (const body of [{ channel: pasted }, { channels: ["#ok", pasted] }]) {
+        let err: { code?: string; message?: string; details?: { path: string }[] } = {};
+        try {
+          planIntegrationUpdate({ bot_token: "xoxb-1", ...body }, undefined);
+        } catch (e) {
+          err = e as typeof err;
+        }
+        expect(err.code).toBe("invalid_channel");
+        expect(err.message).not.toContain("secret");
+        expect(err.message).toContain("bot_token, user_token or webhook_url");
+        expect(err.details?.[0]?.path).toBe("channel" in body ? "channel" : "channels.1");
+      }
+    }
+  });
+
   it("refuses an unknown severity in mention_on", () => {
     expect(
       codeOf(() =>

@@ -43,8 +43,16 @@ describe("event schema", () => {
     const at = (occurred_at: string) => eventSchema.safeParse({ ...startedEvent(), occurred_at });
     expect(at("2026-11-20t10:00:00.5z").data?.occurred_at).toBe("2026-11-20T10:00:00.5Z");
     expect(at("2016-12-31T23:59:60Z").success).toBe(true);
-    expect(at("2024-02-29T00:00:00-00:00").success).toBe(true);
-    for (const bad of ["2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-11-20T24:00:00Z", "2026-11-20T10:00:00"])
+    // Leap years by RFC 3339's rule (appendix C), years 0 to 99 included: 0000 and 0400 are, 0100 is not.
+    for (const leapDay of ["2024-02-29T00:00:00-00:00", "0000-02-29T00:00:00Z", "0400-02-29T00:00:00Z"])
+      expect(at(leapDay).success).toBe(true);
+    for (const bad of [
+      "2026-02-29T00:00:00Z",
+      "0100-02-29T00:00:00Z",
+      "2026-04-31T00:00:00Z",
+      "2026-11-20T24:00:00Z",
+      "2026-11-20T10:00:00",
+    ])
       expect(at(bad).success).toBe(false);
   });
 

@@ -373,7 +373,7 @@ describe("the notification log", () => {
     await connect();
     const { response } = await acceptEvent({ integrations: store, events: store }, WS, startedEvent());
     const [a, b] = response.notifications.map((n) => n.id) as [string, string];
-    const ports = { notifications: store };
+    const ports = { notifications: store, integrations: store };
     expect((await listNotifications(ports, WS, { limit: 50 })).items).toHaveLength(2);
     expect((await getNotification(ports, WS, a)).status).toBe("pending");
     expect(await codeOf(getNotification(ports, WS, "ntf_unknown"))).toBe("not_found");
@@ -382,5 +382,21 @@ describe("the notification log", () => {
     if (failed) Object.assign(failed, { status: "failed", error: "channel_not_found" });
     expect(await retryNotification(ports, WS, b)).toMatchObject({ status: "pending", attempts: 0 });
     expect(await codeOf(retryNotification(ports, WS, "ntf_unknown"))).toBe("not_found");
+  });
+
+  it("a retry binds the notification to the connection there is now; with none it is refused and nothing changes", async () => {
+    await connect();
+    const { response } = await acceptEvent({ integrations: store, events: store }, WS, startedEvent());
+    const id = response.notifications[0]?.id as string;
+    const ports = { notifications: store, integrations: store };
+    const fail = (fields: object) => Object.assign(store.notifications.get(id) ?? {}, { status: "failed", ...fields });
+    fail({ error: "not_connected", connection_id: "con_gone" });
+    const now = (await store.getIntegration(WS))?.connection_id;
+    expect(await retryNotification(ports, WS, id)).toMatchObject({ status: "pending", connection_id: now });
+
+    fail({ error: "not_connected" });
+    await store.deleteIntegration(WS);
+    expect(await codeOf(retryNotification(ports, WS, id))).toBe("not_connected");
+    expect(store.notifications.get(id)).toMatchObject({ status: "failed", error: "not_connected" });
   });
 });

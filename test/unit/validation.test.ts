@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { canonicalJson, payloadHash } from "../../functions/core/canonical";
-import { jsonBodyProblem, MAX_JSON_DEPTH } from "../../functions/core/validation";
+import { eventSchema } from "../../functions/core/events";
+import { jsonBodyProblem, MAX_JSON_DEPTH, parseOrThrow } from "../../functions/core/validation";
 import { scanEvent } from "../fixtures/events";
 
 /** `levels` arrays inside each other, parsed from text (building it recursively would itself need the stack). */
@@ -79,5 +80,19 @@ describe("payload hash", () => {
     expect(payloadHash({ a: 1, b: { c: 2, d: 3 } })).toBe(payloadHash({ b: { d: 3, c: 2 }, a: 1 }));
     expect(payloadHash({ a: 1 })).not.toBe(payloadHash({ a: 2 }));
     expect(payloadHash(nestedArrays(100_000))).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("validation errors name the path without echoing huge keys", () => {
+  it("cuts a key over 64 characters, by code points, in the path and the message", () => {
+    const key = `${"k".repeat(63)}😀${"z".repeat(60_000)}`;
+    let err: { message?: string; details?: { path: string }[] } = {};
+    try {
+      parseOrThrow(eventSchema, scanEvent({ labels: { [key]: "v" } }));
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err.details?.[0]?.path).toBe(`labels.${"k".repeat(63)}😀…`);
+    expect(err.message?.length).toBeLessThan(300);
   });
 });

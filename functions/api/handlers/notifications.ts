@@ -13,7 +13,7 @@ import { type ApiDeps, type Handlers, param } from "./types";
 export function notificationHandlers(
   deps: ApiDeps,
 ): Handlers<"listNotifications" | "getNotification" | "retryNotification"> {
-  const ports = { notifications: deps.store };
+  const ports = { notifications: deps.store, integrations: deps.store };
   /** The views, with the app's Slack user read only when a hint names it (not_in_channel: `/invite @user`). */
   const views = async (ws: string, items: NotificationRecord[]) => {
     const named = items.some((n) => problemOf(n) === "not_in_channel");

@@ -11,6 +11,7 @@ import type {
   IntegrationRecord,
   IntegrationStore,
   NotificationStore,
+  Posted,
   SlackAuth,
   SlackIdentity,
   SlackSender,
@@ -153,7 +154,7 @@ export async function sendTestMessage(deps: TestMessageDeps, workspaceId: string
   const integration = await deps.integrations.getIntegration(workspaceId);
   if (!integration) throw notConnected();
   /** Every channel at once; `post` is absent when the credential cannot be opened (each result says so). */
-  const testAll = (post?: (channel: string, message: SlackMessage) => Promise<unknown>) =>
+  const testAll = (post?: (channel: string, message: SlackMessage) => Promise<Posted>) =>
     Promise.all(
       integration.channels.map(async ({ name: channel }): Promise<TestResult> => {
         const record = newNotification({
@@ -166,11 +167,12 @@ export async function sendTestMessage(deps: TestMessageDeps, workspaceId: string
         const message = renderTest({ workspaceId, channel, dashboardUrl: deps.dashboardUrl, at: record.created_at });
         let attempt = 0;
         let waited = 0;
+        let posted: Posted = {};
         const outcome: AttemptOutcome = post
           ? await runAttempts({
               begin: async () => (attempt < MAX_ATTEMPTS ? ++attempt : { stop: "attempts_exhausted" }),
               post: async () => {
-                await post(channel, message);
+                posted = await post(channel, message);
               },
               sleep: async (ms) => {
                 waited += ms;
@@ -185,7 +187,8 @@ export async function sendTestMessage(deps: TestMessageDeps, workspaceId: string
           ...record,
           status: error ? "failed" : "delivered",
           attempts: attempt,
-          ...(error ? { error } : { delivered_at: now }),
+          // Slack's ts, as for any delivered notification (tokens only: a webhook answers none).
+          ...(error ? { error } : { delivered_at: now, ...(posted.ts ? { slack_ts: posted.ts } : {}) }),
           updated_at: now,
         });
         // The test message is the channel's latest finished notification too: its health follows.
