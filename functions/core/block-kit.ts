@@ -38,6 +38,15 @@ export interface SlackMessage {
 export const escapeMrkdwn = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /**
+ * Event text for a one-line place (a field, a list line, a header, the footer), escaped: line breaks and other
+ * control characters become one space, so a version string cannot draw lines of its own under its field.
+ */
+export const escapeLine = (s: string) => escapeMrkdwn(s.replace(/[\p{Cc}\u2028\u2029]+/gu, " "));
+
+/** Event text for a code block, escaped: a run of backticks in it is broken up, so it cannot close the block. */
+const escapeCode = (s: string) => escapeMrkdwn(s).replace(/`{3,}/g, (run) => run.split("").join("\u200b"));
+
+/**
  * Cuts to at most `max` UTF-16 units, ellipsis included, never splitting an escape sequence or a surrogate pair (half
  * a pair is not valid text, and Slack may refuse it).
  */
@@ -47,6 +56,29 @@ export function truncate(s: string, max: number): string {
   const last = s.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end--;
   return `${s.slice(0, end).replace(/&[a-z]{0,4}$/, "")}…`;
+}
+
+const FENCE = "```";
+/** What a cut mrkdwn text needs to close: a code block left open, or an inline code span. */
+const unclosed = (s: string) => {
+  const parts = s.split(FENCE);
+  if (parts.length % 2 === 0) return FENCE;
+  const ticks =
+    parts
+      .filter((_, i) => i % 2 === 0)
+      .join("")
+      .split("`").length - 1;
+  return ticks % 2 ? "`" : "";
+};
+
+/** `truncate` for mrkdwn: a code block or code span the cut leaves open is closed again, within `max`. */
+export function truncateMrkdwn(s: string, max: number): string {
+  if (s.length <= max) return s;
+  for (let room = 0; ; room++) {
+    const cut = truncate(s, Math.max(max - room, 1));
+    const close = unclosed(cut);
+    if (close.length <= room || room >= max) return cut + close;
+  }
 }
 
 const LABELS: Record<RiskLevel, string> = { critical: "CRITICAL", high: "HIGH", medium: "MEDIUM", low: "LOW" };
@@ -65,12 +97,13 @@ const TITLES: Record<UpgradeEvent["type"], string> = {
   execution_failed: "Upgrade failed",
 };
 
-const md = (text: string, max: number = LIMITS.sectionText): Text => ({
+/** A mrkdwn text object of event text (already escaped), cut to `max`. */
+export const md = (text: string, max: number = LIMITS.sectionText): Text => ({
   type: "mrkdwn",
-  text: truncate(text, max),
+  text: truncateMrkdwn(text, max),
   verbatim: true,
 });
-const e = escapeMrkdwn;
+const e = escapeLine;
 const field = (label: string, value: string): Text => md(`*${label}*\n${e(value) || "-"}`, LIMITS.fieldText);
 
 /**
@@ -83,7 +116,7 @@ function listSection(title: string, lines: string[]): Block | undefined {
   const kept: string[] = [];
   let length = head.length;
   for (const [i, raw] of lines.entries()) {
-    const line = `\n• ${truncate(raw, 500)}`;
+    const line = `\n• ${truncateMrkdwn(raw, 500)}`;
     const remaining = lines.length - i - 1;
     const reserve = remaining > 0 ? `\n…and ${remaining} more`.length : 0;
     if (length + line.length + reserve > LIMITS.sectionText) break;
@@ -186,7 +219,10 @@ export function fitTotal(blocks: Block[], budget: number = LIMITS.blocksTotal): 
     below += length;
     cap = length;
   }
-  const cut = (t: Text): Text => (t.text.length > cap ? { ...t, text: truncate(t.text, Math.max(cap, 1)) } : t);
+  const cut = (t: Text): Text =>
+    t.text.length > cap
+      ? { ...t, text: (t.type === "mrkdwn" ? truncateMrkdwn : truncate)(t.text, Math.max(cap, 1)) }
+      : t;
   return blocks.map((b) =>
     b.type === "section"
       ? { ...b, ...(b.text ? { text: cut(b.text) } : {}), ...(b.fields ? { fields: b.fields.map(cut) } : {}) }
@@ -308,7 +344,7 @@ export function renderEvent(event: UpgradeEvent, opts: RenderOptions): SlackMess
           {
             type: "section",
             text: md(
-              `*Error details*\n${d.error_details ? `\`\`\`${truncate(e(d.error_details), LIMITS.sectionText - 100)}\`\`\`` : "-"}`,
+              `*Error details*\n${d.error_details ? `\`\`\`${truncate(escapeCode(d.error_details), LIMITS.sectionText - 100)}\`\`\`` : "-"}`,
             ),
           },
         ],

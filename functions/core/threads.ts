@@ -1,8 +1,9 @@
 import {
   type Block,
-  escapeMrkdwn,
+  escapeLine,
   formatDuration,
   LIMITS,
+  md,
   renderEvent,
   type SlackMessage,
   truncate,
@@ -83,12 +84,7 @@ export function applyEvent(
   };
 }
 
-const md = (text: string, max: number) => ({
-  type: "mrkdwn" as const,
-  text: truncate(text, max),
-  verbatim: true as const,
-});
-const e = escapeMrkdwn;
+const e = escapeLine;
 
 /** The status message: a pure function of the thread's state, so the post, the update and the tests agree. */
 export function renderStatus(state: ThreadState): SlackMessage {
@@ -109,6 +105,8 @@ export function renderStatus(state: ThreadState): SlackMessage {
       text: { type: "plain_text", text: truncate(`Upgrade ${e(state.cluster)}: ${e(versions)}`, LIMITS.header) },
     },
     { type: "section", fields },
+    // Laid out as every message is (contract section 3): the fields, a divider, the button.
+    { type: "divider" },
     {
       type: "actions",
       elements: [

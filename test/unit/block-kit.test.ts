@@ -185,6 +185,35 @@ describe("Block Kit renderer", () => {
     expect(fitTotal(blocks)).toBe(blocks);
   });
 
+  it("event text cannot draw lines of its own in a field or list, nor close the error details' code block", () => {
+    const spoof = "1.29\n\n*Risk score*\n5 / 100 (LOW)";
+    const message = render(
+      failedEvent({ current_version: spoof, failure_reason: "a\r\nb\u2028c\u0000d", error_details: "x```*bold*```y" }),
+    );
+    const texts = message.attachments[0].blocks.flatMap(textsOf).map((t) => t.text);
+    expect(texts).toContain("*Current version*\n1.29 *Risk score* 5 / 100 (LOW)");
+    expect(texts).toContain("*Failure reason*\na b c d");
+    const details = texts.find((t) => t.startsWith("*Error details*")) as string;
+    expect(details.split("```")).toHaveLength(3);
+    expect(details).toContain("x`\u200b`\u200b`*bold*`\u200b`\u200b`y");
+    // Multi-line error details keep their lines.
+    expect(JSON.stringify(render(failedEvent({ error_details: "one\ntwo" })))).toContain("```one\\ntwo```");
+  });
+
+  it("a cut never leaves a code block or a code span open", () => {
+    const field = (text: string) => ({ type: "mrkdwn" as const, text, verbatim: true as const });
+    const fenced = `*Error details*\n\`\`\`${"e".repeat(2900)}\`\`\``;
+    const [section] = fitTotal([{ type: "section", text: field(fenced) }], 1000);
+    const cut = (section as { text: { text: string } }).text.text;
+    expect(cut.length).toBeLessThanOrEqual(1000);
+    expect(cut.endsWith("…```")).toBe(true);
+    const apis = Array.from({ length: 2 }, () => ({ api: "&".repeat(200), removed_in: "1.25" }));
+    const list = render(scanEvent({}, { deprecated_apis: apis }))
+      .attachments[0].blocks.flatMap(textsOf)
+      .find((t) => t.text.startsWith("*Deprecated APIs*"));
+    for (const line of list?.text.split("\n").slice(1) ?? []) expect(line.split("`").length % 2, line).toBe(1);
+  });
+
   it("execution_failed shows a dash when there are no error details", () => {
     const raw = JSON.stringify(render(failedEvent()));
     expect(raw).toContain("*Error details*\\n-");

@@ -52,7 +52,8 @@ describe("the status message", () => {
     expect(texts(m)).toContain("4 updates in this thread");
     expect(m.attachments[0].color).toBe("#2EB67D");
     const blocks = m.attachments[0].blocks;
-    expect(blocks.at(-1)?.type).toBe("context");
+    // Laid out as every message is (contract section 3).
+    expect(blocks.map((b) => b.type)).toEqual(["header", "section", "divider", "actions", "context"]);
     expect(blocks.find((b) => b.type === "actions")).toMatchObject({
       elements: [{ text: { text: "View in Dashboard" }, url: "https://app.example.com/clusters/c-123/upgrades/42" }],
     });
