@@ -6,7 +6,7 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   Context,
 } from "aws-lambda";
-import { bodyTooLarge, errorResponse } from "../functions/api/http";
+import { bodyTooLarge } from "../functions/core/errors";
 import { API } from "../functions/core/operational";
 
 /** API Gateway's own payload limit: no more is read. The API function enforces the contract's 64 KiB itself. */
@@ -59,9 +59,11 @@ export async function startHttpServer(
         if (!(err instanceof TooLarge)) throw err;
         // The contract's envelope, where API Gateway would answer its own {"message"}; the rest of the body is not
         // read, so the connection cannot be kept.
-        const tooLarge = bodyTooLarge();
-        const answer = errorResponse(413, tooLarge.code, tooLarge.message, { headers: { connection: "close" } });
-        res.writeHead(answer.statusCode ?? 413, answer.headers as Record<string, string>).end(answer.body);
+        // (Not the API's own error helpers: they load the functions' logger before npm start has configured it.)
+        const { code, message } = bodyTooLarge();
+        res
+          .writeHead(413, { "content-type": "application/json; charset=utf-8", connection: "close" })
+          .end(JSON.stringify({ error: { code, message } }));
         return;
       }
       const url = new URL(req.url ?? "/", "http://local");

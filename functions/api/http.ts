@@ -1,7 +1,7 @@
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "aws-lambda";
 import { logger } from "../adapters/observability";
-import { DomainError, type ErrorCode, invalid, notFound } from "../core/errors";
+import { bodyTooLarge, DomainError, type ErrorCode, invalid, notFound } from "../core/errors";
 import { type Principal, SCOPES, type Scope } from "../core/identity";
 import { API } from "../core/operational";
 import { jsonBodyProblem } from "../core/validation";
@@ -51,10 +51,6 @@ const isJsonType = (type: string | undefined) => {
 };
 
 export type BodyMode = "required" | "optional" | "none";
-
-/** The contract's 413, for the API function and for the local server playing API Gateway's own limit. */
-export const bodyTooLarge = () =>
-  new DomainError("payload_too_large", `The body is larger than ${API.maxBodyBytes} bytes.`);
 
 /**
  * On every route, whether it reads a body or not: 413 over 64 KiB, 415 for a body that is not declared JSON. Then,

@@ -1,3 +1,5 @@
+import { API } from "./operational";
+
 /**
  * Every machine code the service answers with. The core and the adapters throw these; the HTTP edge
  * (functions/api/error-status.ts) is the one place that turns a code into a status.
@@ -47,6 +49,10 @@ export class DomainError extends Error {
 
 export const invalid = (code: ErrorCode, message: string, details?: ErrorDetail[]) =>
   new DomainError(code, message, details);
+
+/** The contract's 413: from the API function, and from the local server where it plays API Gateway's own limit. */
+export const bodyTooLarge = () =>
+  new DomainError("payload_too_large", `The body is larger than ${API.maxBodyBytes} bytes.`);
 export const notFound = (message = "Not found.") => new DomainError("not_found", message);
 
 /**
