@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { InvokeStore, InvokeStoreBase } from "@aws/lambda-invoke-store";
 import type { FunctionName } from "../functions/adapters/client-hooks";
 import { DynamoStore } from "../functions/adapters/dynamo-store";
 import { hashToken, newToken } from "../functions/core/identity";
@@ -57,6 +58,17 @@ let started = false;
  * The whole pipeline on emulators, running the same handler modules as Lambda: HTTP server (API Gateway + the
  * authorizer), table stream → pump (the pipe) → FIFO queue → poller (the event source mapping) → delivery handler.
  */
+/**
+ * This one process runs the three functions' invocations side by side, as Lambda Managed Instances run several in one
+ * environment, and does what their runtime does: AWS_LAMBDA_MAX_CONCURRENCY set (Powertools asks only whether it is;
+ * a number, as Lambda sets it) and the multi-context invoke store installed, each invocation run in its own context.
+ * Powertools then keeps each invocation's logger and metrics state (function name, request id, keys, metrics not yet
+ * flushed) apart, instead of a delivery's log line naming the API call that ran last. At import: the SDK's first
+ * request installs the single-context store if none is there yet, and the first store installed stays.
+ */
+process.env.AWS_LAMBDA_MAX_CONCURRENCY = "64";
+const invokeStore = await InvokeStore.getInstanceAsync(true);
+
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   if (started) {
     throw new Error(
@@ -64,6 +76,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     );
   }
   started = true;
+  if (invokeStore.constructor.name !== "InvokeStoreMulti" || globalThis.awslambda?.InvokeStore !== invokeStore)
+    throw new Error("Another invoke store was installed before local/stack.ts was imported.");
   const dataDir = resolve(opts.dataDir);
   preparePrivateDir(dataDir);
   // The handlers build their clients from the environment, as on Lambda.
@@ -99,10 +113,13 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   // Timed as Lambda bills them: from the handler's start to its promise settling.
   const timed =
     <E, C, R>(fn: FunctionName, h: (event: E, context: C) => Promise<R>) =>
-    async (event: E, context: C): Promise<R> => {
+    async (event: E, context: C & { awsRequestId: string }): Promise<R> => {
       const started = performance.now();
       try {
-        return await h(event, context);
+        // Each invocation in its own context, as Lambda's runtime runs it.
+        return await invokeStore.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId }, () =>
+          h(event, context),
+        );
       } finally {
         opts.onInvocation?.(fn, performance.now() - started, event);
       }

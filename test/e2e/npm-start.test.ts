@@ -256,11 +256,22 @@ describe("npm start on this machine", () => {
 
     const restarted = await startApp();
     // Same channel: any redelivery of the earlier posts comes before this one.
+    const heldAfter = slack.hold(CHANNEL);
     third = await postEvent("cluster-after");
+    await heldAfter.arrived;
+    // API invocations while the delivery waits for Slack, in the same process: each has a Lambda context of its own.
+    for (let i = 0; i < 3; i++)
+      expect((await call("GET", `${ws.base}/notifications/${third}`, ws.token)).status).toBe(200);
+    heldAfter.release();
     expect(await settled(third)).toMatchObject({ status: "delivered" });
     // The delivery handler logs each message it handles (at INFO, with its id), after recording it.
     await restarted.waitFor(new RegExp(third));
     printedAfterRestart = [...restarted.lines];
+    // ...naming the delivery function, not the API call that ran last.
+    const delivered = printedAfterRestart.filter((l) => l.includes(third) && l.includes('"delivered"'));
+    expect(
+      delivered.map((l) => (JSON.parse(l.slice(l.indexOf("{"))) as { function_name?: string }).function_name),
+    ).toEqual(["delivery-local"]);
     // The functions read their settings when npm start has set them: locally no metrics are printed (EMF lines).
     expect(printedAfterRestart.filter((l) => l.includes('"_aws"'))).toEqual([]);
     expect(postsFor("cluster-sigterm")).toHaveLength(1);
