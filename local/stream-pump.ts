@@ -24,16 +24,17 @@ export interface StreamPumpOptions {
   idleMs?: number;
 }
 
-/** The pipe's filter and target mapping applied to stream records, sent in order; how many went to the queue. */
+/** The pipe's filter applied to stream records: what the pipe would send on. */
+const piped = (records: _Record[]) => records.filter((r) => PIPE_FILTERS.some((f) => matchesPattern(f, r)));
+
+/** The pipe's target mapping applied to records, sent in order; how many went to the queue. */
 async function forward(sqs: SQSClient, queueUrl: string, records: _Record[]): Promise<number> {
-  const entries = records
-    .filter((r) => PIPE_FILTERS.some((f) => matchesPattern(f, r)))
-    .map((r, i) => ({
-      Id: String(i),
-      MessageBody: renderTemplate(PIPE_TARGET.inputTemplate, r),
-      MessageGroupId: String(readPath(r, PIPE_TARGET.messageGroupIdPath)),
-      MessageDeduplicationId: String(readPath(r, PIPE_TARGET.messageDeduplicationIdPath)),
-    }));
+  const entries = records.map((r, i) => ({
+    Id: String(i),
+    MessageBody: renderTemplate(PIPE_TARGET.inputTemplate, r),
+    MessageGroupId: String(readPath(r, PIPE_TARGET.messageGroupIdPath)),
+    MessageDeduplicationId: String(readPath(r, PIPE_TARGET.messageDeduplicationIdPath)),
+  }));
   for (let i = 0; i < entries.length; i += 10) {
     const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.slice(i, i + 10) }));
     if (out.Failed?.length) throw new Error(`SQS refused ${out.Failed.length} messages: ${out.Failed[0]?.Code}`);
@@ -44,8 +45,9 @@ async function forward(sqs: SQSClient, queueUrl: string, records: _Record[]): Pr
 /**
  * The local queue lives in memory and starts empty, so what it held when the last run ended (queued, requeued for
  * later, mid-retry) is gone, and the stream checkpoint is past it. The table says what that was: every notification
- * still pending. They are queued again, in the order they were accepted, as the pipe would have queued their inserts
- * (same group and deduplication id, so the pump forwarding one again is dropped by the queue).
+ * still pending, and every delivered one whose thread's status message update is still to make. They are queued
+ * again, in the order they were accepted, as the pipe would have queued their inserts (same group and deduplication
+ * id, so the pump forwarding one again is dropped by the queue).
  */
 export async function requeuePending(opts: {
   dynamodb: DynamoDBClient;
@@ -59,7 +61,8 @@ export async function requeuePending(opts: {
     const page = await opts.dynamodb.send(
       new ScanCommand({
         TableName: opts.tableName,
-        FilterExpression: "#kind = :notification AND #status = :pending",
+        // Pending, or delivered with its thread's status message update still to make (it was waiting in the queue).
+        FilterExpression: "#kind = :notification AND (#status = :pending OR thread_update = :pending)",
         ExpressionAttributeNames: { "#kind": "kind", "#status": "status" },
         ExpressionAttributeValues: { ":notification": { S: "notification" }, ":pending": { S: "pending" } },
         ExclusiveStartKey: start,
@@ -170,7 +173,7 @@ export function startStreamPump(opts: StreamPumpOptions): { stop(): Promise<void
           let advanced = false;
           // Forward before advancing: a failed send is retried from the same place, so nothing is lost.
           if (records.length) {
-            await forward(opts.sqs, opts.queueUrl, records);
+            await forward(opts.sqs, opts.queueUrl, piped(records));
             positions.set(shard, { after: records[records.length - 1]?.dynamodb?.SequenceNumber as string });
             advanced = true;
           }

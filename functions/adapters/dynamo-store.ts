@@ -727,13 +727,16 @@ export class DynamoStore
     return out && Number(out.Attributes?.update_attempts);
   }
 
+  /** The status message's update is over: made, or failed with `error` (which changes the record: updated_at too). */
   async finishUpdate(workspaceId: string, id: string, error?: string): Promise<void> {
-    await this.setOnNotification(
-      workspaceId,
-      id,
-      error === undefined ? "REMOVE thread_update" : "SET thread_error = :v REMOVE thread_update",
-      error,
-    );
+    await this.updateIf({
+      TableName: this.table,
+      Key: K.notification(workspaceId, id),
+      UpdateExpression:
+        error === undefined ? "REMOVE thread_update" : "SET thread_error = :e, updated_at = :now REMOVE thread_update",
+      ConditionExpression: "attribute_exists(pk)",
+      ...(error === undefined ? {} : { ExpressionAttributeValues: { ":e": error, ":now": new Date().toISOString() } }),
+    });
   }
 
   /**

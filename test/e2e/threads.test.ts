@@ -103,11 +103,14 @@ describe("an upgrade as one Slack thread", () => {
     const id = second.body.notifications[0]?.id as string;
     const deadline = Date.now() + 15_000;
     let got = await w.settled(id);
+    const deliveredAt = got.updated_at as string;
     while (got.thread_error === undefined && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
       got = (await w.notification(id)).body;
     }
     expect(got).toMatchObject({ status: "delivered", thread_error: "not_authed", attempts: 1 });
+    // Recording the thread_error changed the record, so it moved updated_at.
+    expect((got.updated_at as string) > deliveredAt).toBe(true);
     // Status message, two replies: the refused update posted nothing again.
     expect(t.slack.posts(channel)).toHaveLength(3);
     expect(t.slack.updates(channel)).toHaveLength(1);

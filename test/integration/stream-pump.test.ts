@@ -120,10 +120,14 @@ describe("the local stream pump", () => {
     await store.finish("ws_pump", done, { status: "delivered" });
     const b1 = await pending("#b");
     const b2 = await pending("#b");
+    // Delivered, its thread's status message update still to make: that waited in the queue too.
+    const updateDue = await pending("#c");
+    await store.finish("ws_pump", updateDue, { status: "delivered", slack_ts: "1.2", thread_update: "pending" });
     const q = await freshQueue();
-    expect(await requeuePending({ dynamodb, tableName: table, sqs, queueUrl: q })).toBe(4);
-    const ids = await receive(q, 4);
+    expect(await requeuePending({ dynamodb, tableName: table, sqs, queueUrl: q })).toBe(5);
+    const ids = await receive(q, 5);
     expect(ids).not.toContain(done);
+    expect(ids).toContain(updateDue);
     expect(ids.filter((id) => id === first || id === second)).toEqual([first, second]);
     expect(ids.filter((id) => id === b1 || id === b2)).toEqual([b1, b2]);
   });
