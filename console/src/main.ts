@@ -1,5 +1,5 @@
 import { apiWith, ApiError, type Api, type IntegrationView, type Me } from "./api";
-import { h, replace, uid } from "./dom";
+import { focusIfLost, h, replace, uid } from "./dom";
 import { notificationLog } from "./log";
 import { previewPanel } from "./preview";
 import { slackCard } from "./slack-card";
@@ -94,6 +94,9 @@ async function signIn(token: string, restoring = false) {
   else {
     sessionStorage.setItem(WORKSPACE_KEY, me.workspace_id);
     workspaceScreen(api, me, me.workspace_id === known ? early : undefined);
+    // Signing in replaced the form that had the focus: it goes on to the page's heading, not back to the top.
+    // A reload leaves it where the browser puts it.
+    if (!restoring) (main.querySelector("h1") as HTMLElement).focus();
   }
 }
 
@@ -153,6 +156,7 @@ function adminScreen(api: Api, _me: Me) {
       replace(out, h("p", { class: "error", role: "alert" }, (err as Error).message));
     } finally {
       create.disabled = false;
+      focusIfLost(create);
     }
   });
   replace(main, form);
@@ -199,7 +203,7 @@ function workspaceScreen(api: Api, me: Me, early?: Promise<IntegrationView>) {
     h(
       "div",
       { class: "page-head" },
-      h("h1", {}, "Integrations"),
+      h("h1", { tabindex: "-1" }, "Integrations"),
       h("p", { class: "muted" }, "Where Medulla sends news of your Kubernetes upgrades."),
     ),
     card.el,

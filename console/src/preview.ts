@@ -1,5 +1,5 @@
 import { type Api, ApiError, type PreviewMessage } from "./api";
-import { card, h, replace, uid } from "./dom";
+import { card, focusIfLost, h, replace, uid } from "./dom";
 import { SAMPLES } from "./samples";
 import { slackMessage } from "./slack-render";
 
@@ -37,7 +37,7 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
   sample.addEventListener("change", fill);
   fill();
   const button = h("button", { type: "submit", class: "primary", disabled: !ctx.canPreview }, "Preview");
-  const output = h("div", { class: "preview-output", "aria-live": "polite" });
+  const output = h("div", { class: "preview-output", "aria-live": "polite", tabindex: "-1" });
 
   const setError = (message: string | null) => {
     errorSlot.textContent = message ?? "";
@@ -97,7 +97,7 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
         output,
         h(
           "h3",
-          {},
+          { tabindex: "-1" },
           `${r.messages.length} message${r.messages.length === 1 ? "" : "s"}: what each channel would receive`,
         ),
         ...r.messages.map((m) =>
@@ -130,6 +130,8 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
       } else replace(output, h("p", { class: "error", role: "alert" }, (err as Error).message));
     } finally {
       button.disabled = !ctx.canPreview;
+      // Preview lost the focus while it was disabled: it goes to what it drew.
+      focusIfLost((output.querySelector("h3") as HTMLElement | null) ?? output);
     }
   });
 

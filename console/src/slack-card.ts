@@ -1,7 +1,7 @@
 import { type Api, ApiError, type ChannelView, type IntegrationView, METHOD_LABEL, type TestResult } from "./api";
 import { describeConditions } from "./conditions";
 import { configForm } from "./config-form";
-import { card, h, hintText, replace, safeLink, timeEl } from "./dom";
+import { card, focusIfLost, h, hintText, replace, safeLink, timeEl } from "./dom";
 
 const HEALTH_LABEL = { ok: "Delivering", failing: "Failing", unknown: "No posts yet" } as const;
 
@@ -134,7 +134,7 @@ export function slackCard(ctx: {
   function showConnected(focusEdit = false) {
     const v = view as IntegrationView;
     setStatus(true);
-    const results = h("div", { class: "test-results", "aria-live": "polite" });
+    const results = h("div", { class: "test-results", "aria-live": "polite", tabindex: "-1" });
     const confirmBox = h("div", { class: "confirm", hidden: true });
     const testButton = h("button", { type: "button", class: "primary", disabled: !ctx.canWrite }, "Test Integration");
     const editButton = h(
@@ -155,7 +155,7 @@ export function slackCard(ctx: {
           results,
           h(
             "h3",
-            {},
+            { tabindex: "-1" },
             failed
               ? `Test message: ${failed} of ${r.results.length} channel${r.results.length === 1 ? "" : "s"} failed`
               : `Test message delivered to ${r.results.length} channel${r.results.length === 1 ? "" : "s"}`,
@@ -186,6 +186,8 @@ export function slackCard(ctx: {
       } finally {
         testButton.disabled = false;
         testButton.textContent = "Test Integration";
+        // The button lost the focus while it was disabled: it goes to the answer (its heading, or the error).
+        focusIfLost((results.querySelector("h3") as HTMLElement | null) ?? results);
       }
     });
 
@@ -220,6 +222,7 @@ export function slackCard(ctx: {
         } catch (err) {
           confirm.disabled = false;
           replace(results, h("p", { class: "error", role: "alert" }, (err as Error).message));
+          focusIfLost(confirm);
         }
       });
       confirm.focus();

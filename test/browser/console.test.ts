@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { get as httpGet } from "node:http";
 import { gunzipSync } from "node:zlib";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scanEvent } from "../fixtures/events";
 import { startTestStack, type TestStack } from "../fixtures/test-stack";
@@ -35,6 +35,25 @@ async function signedIn(
 }
 
 const button = (page: Page, name: string) => page.getByRole("button", { name, exact: true });
+
+/** The focused element as "tag name", e.g. "button Connect". */
+const focused = (page: Page) =>
+  page.evaluate<string>(`(() => {
+    const el = document.activeElement;
+    return el ? el.tagName.toLowerCase() + " " + (el.getAttribute("aria-label") ?? el.textContent.trim()) : "";
+  })()`);
+
+/**
+ * The focus is inside `where` (or on it), not lost to <body>; and the next Tab goes on from there, not back to the
+ * top of the page ("Skip to content").
+ */
+async function expectFocusIn(page: Page, where: Locator) {
+  await expect
+    .poll(() => where.evaluate((el) => el.contains(el.ownerDocument.activeElement)), { timeout: 10_000 })
+    .toBe(true);
+  await page.keyboard.press("Tab");
+  expect(await focused(page)).not.toMatch(/^(body|a Skip to content)/);
+}
 
 describe("the console is served by the service", () => {
   it("without a token, with a strict CSP, nosniff, no referrer, and cache headers by kind of file", async () => {
@@ -118,6 +137,8 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
 
     await signIn(page, w.token);
     await page.getByText(w.ws).waitFor();
+    // The focus goes on to the workspace's page, not back to the top of it.
+    await expectFocusIn(page, page.getByRole("heading", { name: "Integrations", level: 1 }));
     const storage = await page.evaluate<{ session: [string, string][]; local: number; cookie: string }>(
       "({ session: Object.entries(sessionStorage), local: localStorage.length, cookie: document.cookie })",
     );
@@ -440,6 +461,8 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     expect(await channels.getByRole("listitem").filter({ hasText: "#upgrades" }).textContent()).toContain("Delivering");
     // The log shows both test notifications.
     await page.locator("table.log tbody tr").nth(1).waitFor();
+    // The focus is on the results, where the answer is, not lost to the top of the page.
+    await expectFocusIn(page, results);
     await shoot(page, "06-test-results");
     expect(await axeFindings(page)).toEqual([]);
     expect(problems).toEqual([]);
@@ -506,6 +529,8 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await button(page, "Preview").click();
     const message = page.getByRole("article", { name: "Message to #upgrades" });
     await message.waitFor();
+    // Preview was disabled while it worked: the focus went on to what it drew.
+    await expectFocusIn(page, page.locator(".preview-output"));
     // Colour bar from the attachment's colour (risk 85: CRITICAL red), header, fields, the button, context.
     const bar = message.locator(".sl-bar");
     expect(await bar.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).backgroundColor)).toBe(
@@ -556,19 +581,13 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
   it("walks the connect flow with the keyboard alone", async () => {
     const w = await t.workspace();
     const { page, problems, close } = await openConsole(browser, t.stack.url);
-    /** The focused element as "tag name", e.g. "button Connect". */
-    const focused = () =>
-      page.evaluate<string>(`(() => {
-        const el = document.activeElement;
-        return el ? el.tagName.toLowerCase() + " " + (el.getAttribute("aria-label") ?? el.textContent.trim()) : "";
-      })()`);
     /** Tab until the focus is on a button with this text (at most 40 presses). */
     const tabTo = async (name: string) => {
       for (let i = 0; i < 40; i++) {
-        if ((await focused()) === `button ${name}`) return;
+        if ((await focused(page)) === `button ${name}`) return;
         await page.keyboard.press("Tab");
       }
-      throw new Error(`Tab never reached ${name}; focus is on ${await focused()}`);
+      throw new Error(`Tab never reached ${name}; focus is on ${await focused(page)}`);
     };
     // The token field has the focus on arrival.
     await page.keyboard.type(w.token);
