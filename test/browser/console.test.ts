@@ -496,6 +496,8 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     expect(await rows.count()).toBe(28);
     expect(await rows.last().getAttribute("data-id")).toBe(failedId);
     expect(await button(page, "Load more").isVisible()).toBe(false);
+    // Load more is gone after the last page: the focus went on to the first row it brought.
+    await expectFocusIn(page, rows.nth(25));
 
     await page.getByLabel("Status").selectOption({ label: "Failed" });
     // Polled from the test, not in the page: the console's CSP refuses the string evaluation waitForFunction polls with.
@@ -515,6 +517,37 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await shoot(page, "08-log-retried");
     expect(tab.problems).toEqual([]);
     await tab.close();
+  });
+
+  it("shows a retry that fails again in its row (status note, time, attempts), with the focus kept on the row", async () => {
+    const w = await t.workspace();
+    await w.connect({ bot_token: "xoxb-test-1234", channels: ["#again"] });
+    t.slack.script("#again", { json: { ok: false, error: "channel_not_found" } });
+    const posted = await w.post(scanEvent({ event_id: `again-${Date.now()}` }));
+    const id = posted.body.notifications[0]?.id as string;
+    expect((await w.settled(id)).status).toBe("failed");
+    const { page, problems, close } = await openConsole(browser, t.stack.url);
+    await signIn(page, w.token);
+    const row = page.locator(`table.log tbody tr[data-id="${id}"]`);
+    await row.getByRole("button", { name: "Retry" }).waitFor();
+    // Slack refuses it again.
+    t.slack.script("#again", { json: { ok: false, error: "channel_not_found" } });
+    await row.getByRole("button", { name: "Retry" }).click();
+    await row.getByText("Retried: failed again (channel_not_found)").waitFor({ timeout: 15_000 });
+    expect(await row.locator("[data-label=Status]").textContent()).toBe("Failed");
+    expect(await row.locator("[data-label=Attempts]").textContent()).toBe("1");
+    // When it was retried, beside when it was first sent.
+    expect(await row.locator("[data-label=Time]").textContent()).toMatch(/retried just now/);
+    const announced = page.getByRole("region", { name: "Notification log" }).getByRole("status");
+    expect(await announced.textContent()).toContain("failed again");
+    expect(t.slack.posts("#again")).toHaveLength(2);
+    // The row can be retried again, and the focus stayed with it while it changed.
+    await row.getByRole("button", { name: "Retry" }).waitFor();
+    await shoot(page, "08b-log-retry-failed-again");
+    await expectFocusIn(page, row);
+    expect(await axeFindings(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await close();
   });
 
   it("previews an event as Slack would show it, beside its JSON, with event text kept as text", async () => {
