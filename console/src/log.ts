@@ -213,6 +213,8 @@ export function notificationLog(ctx: {
       const added = r.items.map(row);
       rows.append(...added);
       shown += r.items.length;
+      // Pending rows are followed to their outcome: after a disconnect, say, they fail as not_connected shortly.
+      if (r.items.some((n) => n.status === "pending")) void follow();
       cursor = r.next_cursor;
       more.hidden = cursor === null;
       const filter = status.value ? STATUS_LABEL[status.value as keyof typeof STATUS_LABEL].toLowerCase() : "";

@@ -184,7 +184,11 @@ function workspaceScreen(api: Api, me: Me, early?: Promise<IntegrationView>) {
     base,
     canRead: can("integration:read"),
     canWrite: can("integration:write"),
-    onChange: () => void log.load(),
+    // What shows the integration's state follows it: the log after anything, the preview after new settings.
+    onChange: (settings) => {
+      void log.load();
+      if (settings) preview.refresh();
+    },
     onFirstRender: () => {
       performance.mark("console:card-rendered");
       document.body.dataset.ready = "true";

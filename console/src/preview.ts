@@ -71,17 +71,11 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
     h("div", { class: "actions" }, button),
   );
 
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    setError(null);
-    let event: unknown;
-    try {
-      event = JSON.parse(editor.value);
-    } catch (err) {
-      setError(`Not valid JSON: ${(err as Error).message}`);
-      editor.focus();
-      return;
-    }
+  /** The event whose messages the output shows: drawn again when the integration changes. */
+  let drawn: unknown;
+
+  /** Asks the API what `event` becomes in each channel, and draws it. */
+  async function show(event: unknown) {
     button.disabled = true;
     try {
       const r = await ctx.api.call<{ messages: PreviewMessage[]; skipped?: string }>(
@@ -89,6 +83,7 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
         `${ctx.base}/events/preview`,
         event,
       );
+      drawn = event;
       if (!r.messages.length) {
         replace(output, h("p", { class: "notice" }, SKIPPED[r.skipped ?? ""] ?? "Nothing would be sent."));
         return;
@@ -124,6 +119,7 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
         ),
       );
     } catch (err) {
+      drawn = undefined;
       if (err instanceof ApiError && err.status === 400) {
         setError([err.message, ...err.details.map((d) => `${d.path}: ${d.message}`)].filter(Boolean).join(" · "));
         editor.focus();
@@ -133,6 +129,20 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
       // Preview lost the focus while it was disabled: it goes to what it drew.
       focusIfLost((output.querySelector("h3") as HTMLElement | null) ?? output);
     }
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    setError(null);
+    let event: unknown;
+    try {
+      event = JSON.parse(editor.value);
+    } catch (err) {
+      setError(`Not valid JSON: ${(err as Error).message}`);
+      editor.focus();
+      return;
+    }
+    void show(event);
   });
 
   const el = card(
@@ -144,5 +154,9 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
     form,
     output,
   );
-  return { el };
+  /** The integration changed (connected, saved, disconnected): what is shown is drawn again for it. */
+  const refresh = () => {
+    if (drawn !== undefined) void show(drawn);
+  };
+  return { el, refresh };
 }

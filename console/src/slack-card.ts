@@ -55,7 +55,8 @@ export function slackCard(ctx: {
   base: string;
   canWrite: boolean;
   canRead: boolean;
-  onChange(): void;
+  /** After a connect, save or disconnect (`settings`), or a test message. */
+  onChange(settings: boolean): void;
   onFirstRender(): void;
 }) {
   const body = h("div", { class: "card-body" });
@@ -123,7 +124,7 @@ export function slackCard(ctx: {
         showConnected();
         live.textContent = first ? "Slack is connected." : "Settings saved.";
         (body.querySelector("h3") as HTMLElement | null)?.focus();
-        ctx.onChange();
+        ctx.onChange(true);
       },
       onCancel: () => (view ? showConnected(true) : showNotConnected(true)),
     });
@@ -179,7 +180,7 @@ export function slackCard(ctx: {
             ),
           ),
         );
-        ctx.onChange();
+        ctx.onChange(false);
         await refreshView();
       } catch (err) {
         replace(results, h("p", { class: "error", role: "alert" }, (err as Error).message));
@@ -218,7 +219,7 @@ export function slackCard(ctx: {
           view = null;
           showNotConnected(true);
           live.textContent = "Slack is disconnected; the credential was erased.";
-          ctx.onChange();
+          ctx.onChange(true);
         } catch (err) {
           confirm.disabled = false;
           replace(results, h("p", { class: "error", role: "alert" }, (err as Error).message));

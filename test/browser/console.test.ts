@@ -550,6 +550,36 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await close();
   });
 
+  it("after Disconnect, the log follows what was pending to its outcome without a Refresh", async () => {
+    const { w, page, problems, close } = await signedIn({
+      connect: { bot_token: "xoxb-test-1234", channels: ["#held"] },
+    });
+    // One post held open in Slack, one queued behind it: both pending when Slack is disconnected.
+    const held = t.slack.hold("#held");
+    await w.post(scanEvent({ event_id: `held-1-${Date.now()}` }));
+    await held.arrived;
+    await w.post(scanEvent({ event_id: `held-2-${Date.now()}` }));
+    await button(page, "Refresh").click();
+    const log = page.locator("table.log tbody");
+    await expect.poll(() => log.getByText("Pending").count()).toBe(2);
+    await button(page, "Preview").click();
+    await page.getByRole("article", { name: "Message to #held" }).waitFor();
+    await button(page, "Disconnect").click();
+    const reloaded = page.waitForResponse((r) => r.url().includes("/notifications?"));
+    await button(page, "Confirm").click();
+    await button(page, "Connect Slack").waitFor();
+    await reloaded;
+    held.release();
+    await expect.poll(() => log.getByText("Pending").count(), { timeout: 15_000 }).toBe(0);
+    expect(await log.textContent()).toContain("not_connected");
+    // The preview shown is drawn again for what there is now: nothing to send.
+    await page.getByText("Nothing would be sent: Slack is not connected.").waitFor();
+    expect(await page.getByRole("article").count()).toBe(0);
+    await shoot(page, "10b-disconnected-log");
+    expect(problems).toEqual([]);
+    await close();
+  });
+
   it("previews an event as Slack would show it, beside its JSON, with event text kept as text", async () => {
     const { page, problems, close } = await signedIn({
       connect: { bot_token: "xoxb-test-1234", channels: ["#upgrades"] },
