@@ -26,6 +26,12 @@ const METHOD_HINT: Record<Method, string> = {
   webhook: "Posts to the one channel the webhook was made for. No threads.",
   user_token: "Posts as the person who installed the app (chat:write).",
 };
+/** Why no channel can be added (or, for a webhook given several, why some must go), in the console's words. */
+const LIMIT = {
+  full: `${MAX_CHANNELS} channels is the most a workspace can have. Remove one to add another.`,
+  webhook: "A webhook posts to the one channel it was made for: remove this entry to name another.",
+  webhookMany: "A webhook posts to its own channel: keep one channel, or use a bot or user token for more.",
+};
 /** Errors about the credential, shown next to its field (the preflight's among them). */
 const CREDENTIAL_CODES = new Set([
   "credential_rejected",
@@ -136,11 +142,23 @@ export function configForm(opts: {
   const channelError = fieldError(channelInput, channelErrorSlot);
   const addButton = h("button", { type: "button", class: "secondary" }, "Add");
   const channelHint = h("p", { id: channelHintId, class: "hint" });
+  const limitNote = h("p", { class: "notice limit-note", tabindex: "-1", hidden: true });
   const channelList = h("ul", { class: "channel-edit-list" });
   const channels: ChannelDraft[] = [];
 
   const renderChannels = () => {
     const max = method === "webhook" ? 1 : MAX_CHANNELS;
+    // At the limit the field and Add are off, and this says why and what to do.
+    const limit =
+      channels.length < max
+        ? null
+        : method !== "webhook"
+          ? LIMIT.full
+          : channels.length > 1
+            ? LIMIT.webhookMany
+            : LIMIT.webhook;
+    limitNote.textContent = limit ?? "";
+    limitNote.hidden = !limit;
     replace(
       channelList,
       channels.length
@@ -149,7 +167,7 @@ export function configForm(opts: {
     );
     channelHint.textContent =
       method === "webhook"
-        ? "A webhook posts to its own channel: one entry at most, named for the log."
+        ? "One entry at most, named for the log."
         : `Up to ${MAX_CHANNELS} channels: a name such as #upgrades, or a channel ID (C…). ${channels.length} of ${max} used.`;
     addButton.disabled = channels.length >= max;
     channelInput.disabled = channels.length >= max;
@@ -232,7 +250,8 @@ export function configForm(opts: {
     channelError(null);
     addChannel({ name, conditions: [] });
     channelInput.value = "";
-    channelInput.focus();
+    // The last one the list can take turns the field off: the focus goes to the note saying so.
+    (channelInput.disabled ? limitNote : channelInput).focus();
   };
   addButton.addEventListener("click", tryAdd);
   channelInput.addEventListener("keydown", (e) => {
@@ -313,6 +332,7 @@ export function configForm(opts: {
         h("label", { for: channelId }, "Channel"),
         h("div", { class: "input-row" }, channelInput, addButton),
         channelHint,
+        limitNote,
         channelErrorSlot,
       ),
       channelList,
@@ -363,6 +383,7 @@ export function configForm(opts: {
       credential.focus();
       return;
     }
+    if (method === "webhook" && channels.length > 1) return limitNote.focus();
     const all = allConditions.read();
     if ("invalid" in all) return all.invalid.focus();
     const list: unknown[] = [];
@@ -411,10 +432,13 @@ export function configForm(opts: {
       if (CREDENTIAL_CODES.has(e2.code)) {
         credError(e2.message);
         credential.focus();
+      } else if (e2.code === "too_many_channels" && !limitNote.hidden) {
+        limitNote.focus(); // It says so already, in the console's words.
       } else if (e2.code === "invalid_channel" || e2.code === "too_many_channels") {
-        channelError(e2.message);
-        channelInput.disabled = false;
-        channelInput.focus();
+        channelError(
+          e2.code === "too_many_channels" ? LIMIT[method === "webhook" ? "webhookMany" : "full"] : e2.message,
+        );
+        (channelInput.disabled ? limitNote : channelInput).focus();
       } else {
         showSummary(e2.message, e2.details);
         summary.focus();

@@ -580,6 +580,57 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await close();
   });
 
+  it("says plainly when no more channels can be added: 20 for a workspace, one for a webhook", async () => {
+    const { w, page, problems, close } = await signedIn();
+    await button(page, "Connect Slack").click();
+    await page.getByRole("textbox", { name: "Bot token" }).fill("xoxb-test-1234");
+    const channel = page.getByLabel("Channel", { exact: true });
+    for (let i = 1; i <= 20; i++) {
+      await channel.fill(`#c${i}`);
+      await channel.press("Enter");
+    }
+    const limit = page.getByText("20 channels is the most a workspace can have");
+    await limit.waitFor();
+    expect(await limit.textContent()).toContain("Remove one to add another");
+    expect(await channel.isDisabled()).toBe(true);
+    expect(await button(page, "Add").isDisabled()).toBe(true);
+    await shoot(page, "03c-twenty-channels");
+    // The focus went to the message, not to the top of the page.
+    await expectFocusIn(page, limit);
+    await button(page, "Remove #c20").click();
+    expect(await channel.isDisabled()).toBe(false);
+    expect(await limit.count()).toBe(0);
+    await button(page, "Cancel").click();
+
+    // A webhook with the two channels a token had: one message in the console's words, and a consistent form.
+    await w.connect({ bot_token: "xoxb-test-1234", channels: ["#one", "#two"] });
+    await page.reload();
+    await button(page, "Edit settings").click();
+    await page.getByRole("radio", { name: "Webhook URL" }).check();
+    await page.getByRole("textbox", { name: "Webhook URL" }).fill("https://hooks.slack.com/services/T1/B2/two");
+    const webhookLimit = page.getByText(
+      "A webhook posts to its own channel: keep one channel, or use a bot or user token for more.",
+    );
+    await webhookLimit.waitFor();
+    await button(page, "Save").click();
+    await expectFocusIn(page, webhookLimit);
+    expect(await page.getByText("webhook_url").count()).toBe(0);
+    expect(await channel.isDisabled()).toBe(true);
+    expect(await button(page, "Add").isDisabled()).toBe(true);
+    await shoot(page, "03d-webhook-two-channels");
+    expect(await axeFindings(page)).toEqual([]);
+    await button(page, "Remove #two").click();
+    expect(await webhookLimit.count()).toBe(0);
+    await button(page, "Save").click();
+    await button(page, "Test Integration").waitFor();
+    expect((await t.call("GET", `${w.base}/integrations/slack`, { token: w.token })).body).toMatchObject({
+      method: "webhook",
+      channels: [{ name: "#one" }],
+    });
+    expect(problems).toEqual([]);
+    await close();
+  });
+
   it("previews an event as Slack would show it, beside its JSON, with event text kept as text", async () => {
     const { page, problems, close } = await signedIn({
       connect: { bot_token: "xoxb-test-1234", channels: ["#upgrades"] },
