@@ -81,6 +81,10 @@ export class ApiError extends Error {
   }
 }
 
+/** The details a refusal's message does not already say (a validation_error's message quotes the first one). */
+export const otherDetails = (err: ApiError) =>
+  err.details.filter((d) => !err.message.includes(`${d.path}: ${d.message}`));
+
 export interface Api {
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
 }

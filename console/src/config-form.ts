@@ -6,6 +6,7 @@ import {
   type IntegrationView,
   type Method,
   METHOD_LABEL,
+  otherDetails,
   SEVERITIES,
 } from "./api";
 import { conditionsEditor, type ConditionsEditor } from "./conditions";
@@ -440,7 +441,7 @@ export function configForm(opts: {
         );
         (channelInput.disabled ? limitNote : channelInput).focus();
       } else {
-        showSummary(e2.message, e2.details);
+        showSummary(e2.message, otherDetails(e2));
         summary.focus();
       }
     } finally {

@@ -1,4 +1,4 @@
-import { type Api, ApiError, type PreviewMessage } from "./api";
+import { type Api, ApiError, otherDetails, type PreviewMessage } from "./api";
 import { card, focusIfLost, h, replace, uid } from "./dom";
 import { SAMPLES } from "./samples";
 import { slackMessage } from "./slack-render";
@@ -19,6 +19,8 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
     "select",
     { id: sampleId },
     ...Object.keys(SAMPLES).map((t) => h("option", { value: t }, t.replace(/_/g, " "))),
+    // Shown once the JSON is no longer the chosen example's; choosing an example again fills it in again.
+    h("option", { value: "", disabled: true }, "Edited event"),
   );
   const eventId = uid("event");
   const hintId = uid("event-hint");
@@ -31,11 +33,19 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
     class: "code",
     "aria-describedby": hintId,
   });
+  let example = sample.value;
+  /** The event whose messages the output shows: drawn again when the integration changes. */
+  let drawn: unknown;
+  const exampleText = () => JSON.stringify(SAMPLES[example], null, 2);
   const fill = () => {
-    editor.value = JSON.stringify(SAMPLES[sample.value], null, 2);
+    example = sample.value;
+    editor.value = exampleText();
+    setError(null);
   };
   sample.addEventListener("change", fill);
-  fill();
+  editor.addEventListener("input", () => {
+    sample.value = editor.value === exampleText() ? example : "";
+  });
   const button = h("button", { type: "submit", class: "primary", disabled: !ctx.canPreview }, "Preview");
   const output = h("div", { class: "preview-output", "aria-live": "polite", tabindex: "-1" });
 
@@ -49,6 +59,15 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
       editor.removeAttribute("aria-invalid");
       editor.setAttribute("aria-describedby", hintId);
     }
+  };
+  fill();
+
+  /** The event cannot be previewed: say why by the editor, and draw nothing that was not made from it. */
+  const refuse = (message: string) => {
+    setError(message);
+    drawn = undefined;
+    replace(output);
+    editor.focus();
   };
 
   const form = h(
@@ -70,9 +89,6 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
     ctx.canPreview ? null : h("p", { class: "notice" }, "This token cannot preview events (events:write)."),
     h("div", { class: "actions" }, button),
   );
-
-  /** The event whose messages the output shows: drawn again when the integration changes. */
-  let drawn: unknown;
 
   /** Asks the API what `event` becomes in each channel, and draws it. */
   async function show(event: unknown) {
@@ -119,11 +135,12 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
         ),
       );
     } catch (err) {
-      drawn = undefined;
       if (err instanceof ApiError && err.status === 400) {
-        setError([err.message, ...err.details.map((d) => `${d.path}: ${d.message}`)].filter(Boolean).join(" · "));
-        editor.focus();
-      } else replace(output, h("p", { class: "error", role: "alert" }, (err as Error).message));
+        refuse([err.message, ...otherDetails(err).map((d) => `${d.path}: ${d.message}`)].join(" · "));
+      } else {
+        drawn = undefined;
+        replace(output, h("p", { class: "error", role: "alert" }, (err as Error).message));
+      }
     } finally {
       button.disabled = !ctx.canPreview;
       // Preview lost the focus while it was disabled: it goes to what it drew.
@@ -138,9 +155,7 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
     try {
       event = JSON.parse(editor.value);
     } catch (err) {
-      setError(`Not valid JSON: ${(err as Error).message}`);
-      editor.focus();
-      return;
+      return refuse(`Not valid JSON: ${(err as Error).message}`);
     }
     void show(event);
   });

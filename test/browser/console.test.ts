@@ -664,11 +664,32 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await shoot(page, "09-preview");
     expect(await axeFindings(page)).toEqual([]);
 
-    // Invalid JSON is refused in place.
+    // Invalid JSON is refused in place, and the last event's messages go with it: they are not this JSON's.
+    const example = page.getByLabel("Example");
     await editor.fill("{ nope");
     await button(page, "Preview").click();
     await page.getByText("Not valid JSON").waitFor();
     expect(await editor.getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByRole("article").count()).toBe(0);
+    // The Example select no longer claims the editor holds its example; choosing one again fills it in.
+    expect(await example.locator("option:checked").textContent()).toBe("Edited event");
+    await shoot(page, "09b-preview-invalid-json");
+    await example.selectOption("scan_completed");
+    expect(JSON.parse(await editor.inputValue()).type).toBe("scan_completed");
+    expect(await editor.getAttribute("aria-invalid")).toBeNull();
+    await button(page, "Preview").click();
+    await message.waitFor();
+    // An event the API refuses: its message is shown once, each detail once, and no messages from before.
+    const invalid = JSON.parse(await editor.inputValue());
+    delete invalid.data.risk_score;
+    await editor.fill(JSON.stringify(invalid, null, 2));
+    await button(page, "Preview").click();
+    const error = page.locator(".preview-form .field-error");
+    await error.getByText("risk_score").waitFor();
+    expect((await error.textContent())?.match(/data\.risk_score/g)).toHaveLength(1);
+    expect(await page.getByRole("article").count()).toBe(0);
+    expect(await example.locator("option:checked").textContent()).toBe("Edited event");
+    await shoot(page, "09c-preview-invalid-event");
     expect(problems).toEqual([]);
     await close();
   });
