@@ -270,12 +270,11 @@ export function configForm(opts: {
 
   // Options.
   const threadsId = uid("threads");
-  const threads = h("input", {
-    type: "checkbox",
-    id: threadsId,
-    // A webhook's false is forced, not chosen: a token that replaces it starts from the default, on.
-    checked: view && view.method !== "webhook" ? view.threads : true,
-    "aria-describedby": `${threadsId}-hint`,
+  // The tokens' choice. A webhook's false is forced, not chosen: a token that replaces it starts from the default, on.
+  let threadsChoice = view && view.method !== "webhook" ? view.threads !== false : true;
+  const threads = h("input", { type: "checkbox", id: threadsId, "aria-describedby": `${threadsId}-hint` });
+  threads.addEventListener("change", () => {
+    if (method !== "webhook") threadsChoice = threads.checked;
   });
   const threadsHint = h("span", { id: `${threadsId}-hint`, class: "hint" });
   const enabledId = uid("enabled");
@@ -304,7 +303,9 @@ export function configForm(opts: {
       : m === "webhook"
         ? "Shown only now: the service stores it encrypted and shows only its last 4 characters."
         : "Checked with Slack (auth.test) when you save, then stored encrypted; only its last 4 characters are shown.";
+    // A webhook cannot thread: the box shows it off (as the API's view will) and the tokens' choice comes back after.
     threads.disabled = m === "webhook";
+    threads.checked = m !== "webhook" && threadsChoice;
     threadsHint.textContent =
       m === "webhook"
         ? "A webhook cannot thread: each event is its own message."

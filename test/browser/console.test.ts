@@ -307,7 +307,21 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await button(page, "Connect Slack").click();
     await page.getByRole("radio", { name: "Webhook URL" }).check();
     await page.getByRole("textbox", { name: "Webhook URL" }).fill("https://hooks.slack.com/services/T1/B2/console");
-    expect(await page.getByLabel("Upgrade threads").isDisabled()).toBe(true);
+    // A webhook cannot thread: the box says so, unticked (as the API's view will), and a token's choice comes back.
+    const threads = page.getByLabel("Upgrade threads");
+    expect(await threads.isDisabled()).toBe(true);
+    expect(await threads.isChecked()).toBe(false);
+    await shoot(page, "03b-webhook-no-threads");
+    await page.getByRole("radio", { name: "User token" }).check();
+    expect(await threads.isChecked()).toBe(true);
+    await threads.uncheck();
+    await page.getByRole("radio", { name: "Webhook URL" }).check();
+    expect(await threads.isChecked()).toBe(false);
+    await page.getByRole("radio", { name: "Bot token" }).check();
+    expect(await threads.isChecked()).toBe(false);
+    await threads.check();
+    await page.getByRole("radio", { name: "Webhook URL" }).check();
+    await page.getByRole("textbox", { name: "Webhook URL" }).fill("https://hooks.slack.com/services/T1/B2/console");
     await page.getByLabel("Channel", { exact: true }).fill("#hooked");
     await button(page, "Add").click();
     // A webhook posts to its own channel: no second entry.
