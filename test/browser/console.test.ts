@@ -645,6 +645,29 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await close();
   });
 
+  it("keeps a condition's Remove button its size whatever the operator, at 1280 and 375 px", async () => {
+    const { page, problems, close } = await signedIn({ viewport: { width: 1280, height: 900 } });
+    await button(page, "Connect Slack").click();
+    const all = page.getByRole("group", { name: "Conditions for all channels" });
+    await all.getByRole("button", { name: "Add condition" }).click();
+    await all.getByRole("button", { name: "Add condition" }).click();
+    await all.getByRole("group", { name: "Condition 2" }).getByLabel("Operator").selectOption({ label: "Exists" });
+    const widths = async () =>
+      Promise.all(
+        [1, 2].map(async (i) => (await button(page, `Remove condition ${i}`).boundingBox())?.width ?? Infinity),
+      );
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      const [withValues, without] = (await widths()) as [number, number];
+      expect(withValues, `${width} px`).toBeLessThan(120);
+      expect(Math.abs(without - withValues), `${width} px`).toBeLessThan(2);
+      await all.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ARTIFACTS, `03e-condition-remove-${width}.png`) });
+    }
+    expect(problems).toEqual([]);
+    await close();
+  });
+
   it("previews an event as Slack would show it, beside its JSON, with event text kept as text", async () => {
     const { page, problems, close } = await signedIn({
       connect: { bot_token: "xoxb-test-1234", channels: ["#upgrades"] },
