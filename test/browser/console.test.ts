@@ -170,6 +170,35 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await close();
   });
 
+  it("signs out when the API answers 401 mid-session (the token revoked while signed in) and says why", async () => {
+    const w = await t.workspace();
+    await w.connect({ bot_token: "xoxb-test-1234", channels: ["#upgrades"] });
+    const minted = await t.call<{ id: string; token: string }>("POST", `${w.base}/tokens`, {
+      token: w.token,
+      body: { name: "console-mid-session", scopes: ["integration:read", "integration:write", "notifications:read"] },
+    });
+    const { page, problems, close } = await openConsole(browser, t.stack.url);
+    await signIn(page, minted.body.token);
+    await page.locator("body[data-ready]").waitFor();
+    await t.call("DELETE", `${w.base}/tokens/${minted.body.id}`, { token: w.token });
+    await button(page, "Test Integration").click();
+    // Back to the sign-in form, with the reason, the token forgotten, and the focus on the field to paste a new one.
+    await page.getByText("Your session ended: the token is no longer valid.").waitFor();
+    const field = page.getByLabel("API token");
+    expect(await field.getAttribute("aria-invalid")).toBe("true");
+    expect(await field.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    expect(await page.evaluate("sessionStorage.length")).toBe(0);
+    expect(await button(page, "Sign out").count()).toBe(0);
+    expect(await page.getByText("A valid bearer token is required.").count()).toBe(0);
+    await shoot(page, "01d-session-ended");
+    expect(await axeFindings(page)).toEqual([]);
+    // And signing in again with a good token carries on.
+    await signIn(page, w.token);
+    await button(page, "Test Integration").waitFor();
+    expect(problems).toEqual([]);
+    await close();
+  });
+
   it("with a token of fewer scopes, says what it cannot do instead of offering it", async () => {
     const w = await t.workspace();
     await w.connect({ bot_token: "xoxb-test-1234", channels: ["#upgrades"] });
