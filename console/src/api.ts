@@ -81,11 +81,16 @@ export class ApiError extends Error {
   }
 }
 
+/** The details a refusal's message does not already say (a validation_error's message quotes the first one). */
+export const otherDetails = (err: ApiError) =>
+  err.details.filter((d) => !err.message.includes(`${d.path}: ${d.message}`));
+
 export interface Api {
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
 }
 
-export function apiWith(token: string): Api {
+/** The API with this token; `onUnauthorized` is told of every 401 (the token unknown, revoked or expired). */
+export function apiWith(token: string, onUnauthorized?: () => void): Api {
   return {
     async call<T>(method: string, path: string, body?: unknown): Promise<T> {
       let res: Response;
@@ -112,15 +117,17 @@ export function apiWith(token: string): Api {
       if (res.ok) return parsed as T;
       const err = (parsed as { error?: { code?: string; message?: string; details?: ApiError["details"] } })?.error;
       // API Gateway (and the local server) answer a refused token with a bare 401/403 and no error envelope.
-      if (!err && (res.status === 401 || res.status === 403)) {
-        throw new ApiError(401, "unauthorized", "This token is not valid: it is unknown or has been revoked.");
-      }
-      throw new ApiError(
-        res.status,
-        err?.code ?? `http_${res.status}`,
-        err?.message ?? `The API answered ${res.status}.`,
-        err?.details ?? [],
-      );
+      const refused =
+        !err && (res.status === 401 || res.status === 403)
+          ? new ApiError(401, "unauthorized", "This token is not valid: it is unknown or has been revoked.")
+          : new ApiError(
+              res.status,
+              err?.code ?? `http_${res.status}`,
+              err?.message ?? `The API answered ${res.status}.`,
+              err?.details ?? [],
+            );
+      if (refused.status === 401) onUnauthorized?.();
+      throw refused;
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   type IntegrationView,
   type Method,
   METHOD_LABEL,
+  otherDetails,
   SEVERITIES,
 } from "./api";
 import { conditionsEditor, type ConditionsEditor } from "./conditions";
@@ -25,6 +26,12 @@ const METHOD_HINT: Record<Method, string> = {
   bot_token: "Posts as your Slack app (chat:write); invite it to each channel. Recommended.",
   webhook: "Posts to the one channel the webhook was made for. No threads.",
   user_token: "Posts as the person who installed the app (chat:write).",
+};
+/** Why no channel can be added (or, for a webhook given several, why some must go), in the console's words. */
+const LIMIT = {
+  full: `${MAX_CHANNELS} channels is the most a workspace can have. Remove one to add another.`,
+  webhook: "A webhook posts to the one channel it was made for: remove this entry to name another.",
+  webhookMany: "A webhook posts to its own channel: keep one channel, or use a bot or user token for more.",
 };
 /** Errors about the credential, shown next to its field (the preflight's among them). */
 const CREDENTIAL_CODES = new Set([
@@ -136,11 +143,23 @@ export function configForm(opts: {
   const channelError = fieldError(channelInput, channelErrorSlot);
   const addButton = h("button", { type: "button", class: "secondary" }, "Add");
   const channelHint = h("p", { id: channelHintId, class: "hint" });
+  const limitNote = h("p", { class: "notice limit-note", tabindex: "-1", hidden: true });
   const channelList = h("ul", { class: "channel-edit-list" });
   const channels: ChannelDraft[] = [];
 
   const renderChannels = () => {
     const max = method === "webhook" ? 1 : MAX_CHANNELS;
+    // At the limit the field and Add are off, and this says why and what to do.
+    const limit =
+      channels.length < max
+        ? null
+        : method !== "webhook"
+          ? LIMIT.full
+          : channels.length > 1
+            ? LIMIT.webhookMany
+            : LIMIT.webhook;
+    limitNote.textContent = limit ?? "";
+    limitNote.hidden = !limit;
     replace(
       channelList,
       channels.length
@@ -149,7 +168,7 @@ export function configForm(opts: {
     );
     channelHint.textContent =
       method === "webhook"
-        ? "A webhook posts to its own channel: one entry at most, named for the log."
+        ? "One entry at most, named for the log."
         : `Up to ${MAX_CHANNELS} channels: a name such as #upgrades, or a channel ID (C…). ${channels.length} of ${max} used.`;
     addButton.disabled = channels.length >= max;
     channelInput.disabled = channels.length >= max;
@@ -232,7 +251,8 @@ export function configForm(opts: {
     channelError(null);
     addChannel({ name, conditions: [] });
     channelInput.value = "";
-    channelInput.focus();
+    // The last one the list can take turns the field off: the focus goes to the note saying so.
+    (channelInput.disabled ? limitNote : channelInput).focus();
   };
   addButton.addEventListener("click", tryAdd);
   channelInput.addEventListener("keydown", (e) => {
@@ -250,12 +270,11 @@ export function configForm(opts: {
 
   // Options.
   const threadsId = uid("threads");
-  const threads = h("input", {
-    type: "checkbox",
-    id: threadsId,
-    // A webhook's false is forced, not chosen: a token that replaces it starts from the default, on.
-    checked: view && view.method !== "webhook" ? view.threads : true,
-    "aria-describedby": `${threadsId}-hint`,
+  // The tokens' choice. A webhook's false is forced, not chosen: a token that replaces it starts from the default, on.
+  let threadsChoice = view && view.method !== "webhook" ? view.threads !== false : true;
+  const threads = h("input", { type: "checkbox", id: threadsId, "aria-describedby": `${threadsId}-hint` });
+  threads.addEventListener("change", () => {
+    if (method !== "webhook") threadsChoice = threads.checked;
   });
   const threadsHint = h("span", { id: `${threadsId}-hint`, class: "hint" });
   const enabledId = uid("enabled");
@@ -284,7 +303,9 @@ export function configForm(opts: {
       : m === "webhook"
         ? "Shown only now: the service stores it encrypted and shows only its last 4 characters."
         : "Checked with Slack (auth.test) when you save, then stored encrypted; only its last 4 characters are shown.";
+    // A webhook cannot thread: the box shows it off (as the API's view will) and the tokens' choice comes back after.
     threads.disabled = m === "webhook";
+    threads.checked = m !== "webhook" && threadsChoice;
     threadsHint.textContent =
       m === "webhook"
         ? "A webhook cannot thread: each event is its own message."
@@ -313,6 +334,7 @@ export function configForm(opts: {
         h("label", { for: channelId }, "Channel"),
         h("div", { class: "input-row" }, channelInput, addButton),
         channelHint,
+        limitNote,
         channelErrorSlot,
       ),
       channelList,
@@ -363,6 +385,7 @@ export function configForm(opts: {
       credential.focus();
       return;
     }
+    if (method === "webhook" && channels.length > 1) return limitNote.focus();
     const all = allConditions.read();
     if ("invalid" in all) return all.invalid.focus();
     const list: unknown[] = [];
@@ -411,12 +434,15 @@ export function configForm(opts: {
       if (CREDENTIAL_CODES.has(e2.code)) {
         credError(e2.message);
         credential.focus();
+      } else if (e2.code === "too_many_channels" && !limitNote.hidden) {
+        limitNote.focus(); // It says so already, in the console's words.
       } else if (e2.code === "invalid_channel" || e2.code === "too_many_channels") {
-        channelError(e2.message);
-        channelInput.disabled = false;
-        channelInput.focus();
+        channelError(
+          e2.code === "too_many_channels" ? LIMIT[method === "webhook" ? "webhookMany" : "full"] : e2.message,
+        );
+        (channelInput.disabled ? limitNote : channelInput).focus();
       } else {
-        showSummary(e2.message, e2.details);
+        showSummary(e2.message, otherDetails(e2));
         summary.focus();
       }
     } finally {

@@ -37,6 +37,16 @@ export function replace(el: Element, ...children: (Child | Child[])[]) {
   append(el, ...children);
 }
 
+/**
+ * Moves the focus to `el` (which must be focusable: a control, or `tabindex="-1"`) when it has nowhere to be: on
+ * <body>, because the control that had it was disabled while it worked or was replaced. Never takes the focus from
+ * where the person has since put it.
+ */
+export function focusIfLost(el: HTMLElement) {
+  const active = document.activeElement;
+  if (!active || active === document.body || !active.isConnected) el.focus();
+}
+
 let counter = 0;
 /** A document-unique id, for label/aria-describedby links. */
 export const uid = (prefix: string) => `${prefix}-${++counter}`;

@@ -1,5 +1,5 @@
 import { type Api, ApiError, type NotificationView } from "./api";
-import { card, h, hintText, replace, timeEl, uid } from "./dom";
+import { card, focusIfLost, h, hintText, replace, timeEl, uid } from "./dom";
 
 const TYPE_LABEL: Record<string, string> = {
   scan_completed: "Scan completed",
@@ -11,6 +11,12 @@ const TYPE_LABEL: Record<string, string> = {
 };
 const STATUS_LABEL = { pending: "Pending", delivered: "Delivered", failed: "Failed" } as const;
 const BADGE = { pending: "badge-pending", delivered: "badge-ok", failed: "badge-failing" } as const;
+/** How a retry from this page went. A failed one comes back looking as it was, so its row says so in words. */
+const retryOutcome = (n: NotificationView) =>
+  n.status === "failed" ? `failed again (${n.error ?? "error"})` : STATUS_LABEL[n.status].toLowerCase();
+/** The row's note while it is retried and when it failed again (a delivered one shows its new status). */
+const retryNote = (n: NotificationView) =>
+  n.status === "pending" ? "Retrying…" : n.status === "failed" ? `Retried: ${retryOutcome(n)}` : null;
 
 /**
  * The notification log, newest first: a Status filter, Load more (the API's next_cursor; a filtered page may be
@@ -72,15 +78,24 @@ export function notificationLog(ctx: {
   let cursor: string | null = null;
   let shown = 0;
   let generation = 0;
+  /** Notifications retried from this page: their rows say how the retry went, and when. */
+  const retried = new Set<string>();
 
   const row = (n: NotificationView): HTMLTableRowElement => {
     const what = uid("what");
     const cell = (label: string, ...content: (Node | string | null)[]) =>
       h("td", { "data-label": label }, h("div", { class: "cell" }, ...content));
+    const again = retried.has(n.id);
+    // A retried row's note names its error itself.
+    const note = again ? retryNote(n) : null;
     const tr = h(
       "tr",
-      { "data-id": n.id },
-      cell("Time", timeEl(n.created_at)),
+      { "data-id": n.id, "data-status": n.status },
+      cell(
+        "Time",
+        timeEl(n.created_at),
+        again ? h("span", { class: "muted small" }, "retried ", timeEl(n.updated_at)) : null,
+      ),
       cell(
         "Event",
         h(
@@ -96,11 +111,13 @@ export function notificationLog(ctx: {
       cell("Attempts", String(n.attempts)),
       cell(
         "Details",
-        n.error
-          ? h("code", {}, n.error)
-          : n.thread_error
-            ? h("span", {}, "Status message not updated: ", h("code", {}, n.thread_error))
-            : h("span", { class: "muted" }, "—"),
+        note
+          ? h("span", { class: `retry-note retry-${n.status}` }, note)
+          : n.error
+            ? h("code", {}, n.error)
+            : n.thread_error
+              ? h("span", {}, "Status message not updated: ", h("code", {}, n.thread_error))
+              : h("span", { class: "muted" }, "—"),
         n.uncertain ? h("span", { class: "muted small" }, "An earlier attempt may have been posted.") : null,
         n.hint ? h("span", { class: "hint small" }, ...hintText(n.hint)) : null,
       ),
@@ -114,30 +131,60 @@ export function notificationLog(ctx: {
     return tr;
   };
 
+  /** Puts `n`'s row in place of `old`; the focus, if it was in the old row (or is `claim`ed), goes on to the new one. */
+  const swap = (old: HTMLTableRowElement, n: NotificationView, claim = false) => {
+    const fresh = row(n);
+    const had = claim || old.contains(document.activeElement);
+    old.replaceWith(fresh);
+    fresh.tabIndex = -1;
+    if (had) focusIfLost(fresh);
+  };
+
+  let following = false;
+  let followUntil = 0;
+  /**
+   * Follows the pending rows shown until the delivery worker has an outcome for each, in place: about four requests
+   * a second however many rows wait, for up to 15 s after the last reason to (the log's Refresh shows later ones).
+   */
+  async function follow() {
+    followUntil = Date.now() + 15_000;
+    if (following) return;
+    following = true;
+    try {
+      for (;;) {
+        const pending = [...rows.querySelectorAll<HTMLTableRowElement>('tr[data-status="pending"]')].slice(0, 10);
+        if (!pending.length || Date.now() > followUntil) return;
+        await new Promise((r) => setTimeout(r, 250 * pending.length));
+        const settled = await Promise.all(
+          pending.map(async (tr) => {
+            const n = await ctx.api.call<NotificationView>("GET", `${ctx.base}/notifications/${tr.dataset.id}`);
+            if (n.status === "pending" || !tr.isConnected) return false;
+            swap(tr, n);
+            if (retried.has(n.id)) live.textContent = `Retried ${n.channel}: ${retryOutcome(n)}.`;
+            return true;
+          }),
+        );
+        if (settled.includes(true)) ctx.onOutcome();
+      }
+    } catch {
+      // The API could not be asked (unreachable, or the session is over): Refresh shows the outcomes.
+    } finally {
+      following = false;
+    }
+  }
+
   async function doRetry(n: NotificationView, tr: HTMLTableRowElement, button: HTMLButtonElement) {
     button.disabled = true;
     try {
-      let current = await ctx.api.call<NotificationView>("POST", `${ctx.base}/notifications/${n.id}/retry`);
-      const swap = (next: NotificationView) => {
-        const fresh = row(next);
-        tr.replaceWith(fresh);
-        tr = fresh;
-      };
-      swap(current);
+      const current = await ctx.api.call<NotificationView>("POST", `${ctx.base}/notifications/${n.id}/retry`);
+      retried.add(n.id);
+      // The Retry button lost the focus when it was disabled: the row keeps it while the retry goes on.
+      swap(tr, current, true);
       live.textContent = `Retrying ${n.channel}: back to pending.`;
-      const first = tr.querySelector("td") as HTMLElement;
-      first.setAttribute("tabindex", "-1");
-      first.focus();
-      // Follow it until the delivery worker has an outcome (bounded: the log's Refresh shows later ones).
-      for (let i = 0; i < 40 && current.status === "pending"; i++) {
-        await new Promise((r) => setTimeout(r, 250));
-        current = await ctx.api.call<NotificationView>("GET", `${ctx.base}/notifications/${n.id}`);
-      }
-      swap(current);
-      if (current.status !== "pending") live.textContent = `${n.channel}: ${STATUS_LABEL[current.status]}.`;
-      ctx.onOutcome();
+      void follow();
     } catch (err) {
       button.disabled = false;
+      focusIfLost(button);
       message.textContent = `Retry failed: ${(err as Error).message}`;
       message.hidden = false;
     }
@@ -163,8 +210,11 @@ export function notificationLog(ctx: {
         `${ctx.base}/notifications?${q}`,
       );
       if (mine !== generation) return;
-      rows.append(...r.items.map(row));
+      const added = r.items.map(row);
+      rows.append(...added);
       shown += r.items.length;
+      // Pending rows are followed to their outcome: after a disconnect, say, they fail as not_connected shortly.
+      if (r.items.some((n) => n.status === "pending")) void follow();
       cursor = r.next_cursor;
       more.hidden = cursor === null;
       const filter = status.value ? STATUS_LABEL[status.value as keyof typeof STATUS_LABEL].toLowerCase() : "";
@@ -178,6 +228,11 @@ export function notificationLog(ctx: {
           : "No notifications yet. Send a test message or post an event, and each message and its outcome shows here.";
       }
       live.textContent = reset ? `${shown} notification${shown === 1 ? "" : "s"} shown.` : `${r.items.length} more.`;
+      // Load more was disabled while it worked (and is gone after the last page): the focus goes to the first new row.
+      if (!reset && added[0]) {
+        added[0].tabIndex = -1;
+        focusIfLost(added[0]);
+      }
     } catch (err) {
       if (mine !== generation) return;
       empty.hidden = true;
@@ -185,6 +240,7 @@ export function notificationLog(ctx: {
       message.hidden = false;
     } finally {
       more.disabled = false;
+      if (!reset) focusIfLost(more);
     }
   }
 

@@ -1,5 +1,5 @@
 import { apiWith, ApiError, type Api, type IntegrationView, type Me } from "./api";
-import { h, replace, uid } from "./dom";
+import { focusIfLost, h, replace, uid } from "./dom";
 import { notificationLog } from "./log";
 import { previewPanel } from "./preview";
 import { slackCard } from "./slack-card";
@@ -8,6 +8,7 @@ import { slackCard } from "./slack-card";
 const TOKEN_KEY = "medulla.console.token";
 /** Not a secret: lets a reload ask for the integration while /v1/me is still on its way. */
 const WORKSPACE_KEY = "medulla.console.workspace";
+const SESSION_ENDED = "Your session ended: the token is no longer valid. Sign in again.";
 const main = document.getElementById("main") as HTMLElement;
 const session = document.getElementById("session") as HTMLElement;
 
@@ -70,8 +71,21 @@ function forget() {
   sessionStorage.removeItem(WORKSPACE_KEY);
 }
 
+/** Counts sign-ins and sign-outs: a session's requests can end only that session, and only once. */
+let sessions = 0;
+function signOut(opts: { error?: string } = {}) {
+  sessions++;
+  forget();
+  signInScreen(opts);
+}
+
 async function signIn(token: string, restoring = false) {
-  const api = apiWith(token);
+  let session = -1;
+  // The token stopped working while signed in (revoked, say): every later action would only fail, so it is
+  // forgotten and the sign-in form says why.
+  const api = apiWith(token, () => {
+    if (session === sessions) signOut({ error: SESSION_ENDED });
+  });
   const known = restoring ? sessionStorage.getItem(WORKSPACE_KEY) : null;
   const early = known ? api.call<IntegrationView>("GET", `/v1/workspaces/${known}/integrations/slack`) : undefined;
   early?.catch(() => {});
@@ -83,17 +97,21 @@ async function signIn(token: string, restoring = false) {
     const message =
       err instanceof ApiError && err.code === "unauthorized"
         ? restoring
-          ? "Your session ended: the token is no longer valid. Sign in again."
+          ? SESSION_ENDED
           : "This token is not valid: it is unknown or has been revoked."
         : (err as Error).message;
     signInScreen({ error: message });
     return;
   }
   sessionStorage.setItem(TOKEN_KEY, token);
+  session = ++sessions;
   if (me.admin || !me.workspace_id) adminScreen(api, me);
   else {
     sessionStorage.setItem(WORKSPACE_KEY, me.workspace_id);
     workspaceScreen(api, me, me.workspace_id === known ? early : undefined);
+    // Signing in replaced the form that had the focus: it goes on to the page's heading, not back to the top.
+    // A reload leaves it where the browser puts it.
+    if (!restoring) (main.querySelector("h1") as HTMLElement).focus();
   }
 }
 
@@ -103,10 +121,7 @@ function signOutButton() {
     {
       type: "button",
       class: "secondary",
-      onclick: () => {
-        forget();
-        signInScreen();
-      },
+      onclick: () => signOut(),
     },
     "Sign out",
   );
@@ -153,6 +168,7 @@ function adminScreen(api: Api, _me: Me) {
       replace(out, h("p", { class: "error", role: "alert" }, (err as Error).message));
     } finally {
       create.disabled = false;
+      focusIfLost(create);
     }
   });
   replace(main, form);
@@ -180,7 +196,11 @@ function workspaceScreen(api: Api, me: Me, early?: Promise<IntegrationView>) {
     base,
     canRead: can("integration:read"),
     canWrite: can("integration:write"),
-    onChange: () => void log.load(),
+    // What shows the integration's state follows it: the log after anything, the preview after new settings.
+    onChange: (settings) => {
+      void log.load();
+      if (settings) preview.refresh();
+    },
     onFirstRender: () => {
       performance.mark("console:card-rendered");
       document.body.dataset.ready = "true";
@@ -199,7 +219,7 @@ function workspaceScreen(api: Api, me: Me, early?: Promise<IntegrationView>) {
     h(
       "div",
       { class: "page-head" },
-      h("h1", {}, "Integrations"),
+      h("h1", { tabindex: "-1" }, "Integrations"),
       h("p", { class: "muted" }, "Where Medulla sends news of your Kubernetes upgrades."),
     ),
     card.el,

@@ -1,5 +1,5 @@
-import { type Api, ApiError, type PreviewMessage } from "./api";
-import { card, h, replace, uid } from "./dom";
+import { type Api, ApiError, otherDetails, type PreviewMessage } from "./api";
+import { card, focusIfLost, h, replace, uid } from "./dom";
 import { SAMPLES } from "./samples";
 import { slackMessage } from "./slack-render";
 
@@ -19,6 +19,8 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
     "select",
     { id: sampleId },
     ...Object.keys(SAMPLES).map((t) => h("option", { value: t }, t.replace(/_/g, " "))),
+    // Shown once the JSON is no longer the chosen example's; choosing an example again fills it in again.
+    h("option", { value: "", disabled: true }, "Edited event"),
   );
   const eventId = uid("event");
   const hintId = uid("event-hint");
@@ -31,13 +33,21 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
     class: "code",
     "aria-describedby": hintId,
   });
+  let example = sample.value;
+  /** The event whose messages the output shows: drawn again when the integration changes. */
+  let drawn: unknown;
+  const exampleText = () => JSON.stringify(SAMPLES[example], null, 2);
   const fill = () => {
-    editor.value = JSON.stringify(SAMPLES[sample.value], null, 2);
+    example = sample.value;
+    editor.value = exampleText();
+    setError(null);
   };
   sample.addEventListener("change", fill);
-  fill();
+  editor.addEventListener("input", () => {
+    sample.value = editor.value === exampleText() ? example : "";
+  });
   const button = h("button", { type: "submit", class: "primary", disabled: !ctx.canPreview }, "Preview");
-  const output = h("div", { class: "preview-output", "aria-live": "polite" });
+  const output = h("div", { class: "preview-output", "aria-live": "polite", tabindex: "-1" });
 
   const setError = (message: string | null) => {
     errorSlot.textContent = message ?? "";
@@ -49,6 +59,15 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
       editor.removeAttribute("aria-invalid");
       editor.setAttribute("aria-describedby", hintId);
     }
+  };
+  fill();
+
+  /** The event cannot be previewed: say why by the editor, and draw nothing that was not made from it. */
+  const refuse = (message: string) => {
+    setError(message);
+    drawn = undefined;
+    replace(output);
+    editor.focus();
   };
 
   const form = h(
@@ -71,17 +90,8 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
     h("div", { class: "actions" }, button),
   );
 
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    setError(null);
-    let event: unknown;
-    try {
-      event = JSON.parse(editor.value);
-    } catch (err) {
-      setError(`Not valid JSON: ${(err as Error).message}`);
-      editor.focus();
-      return;
-    }
+  /** Asks the API what `event` becomes in each channel, and draws it. */
+  async function show(event: unknown) {
     button.disabled = true;
     try {
       const r = await ctx.api.call<{ messages: PreviewMessage[]; skipped?: string }>(
@@ -89,6 +99,7 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
         `${ctx.base}/events/preview`,
         event,
       );
+      drawn = event;
       if (!r.messages.length) {
         replace(output, h("p", { class: "notice" }, SKIPPED[r.skipped ?? ""] ?? "Nothing would be sent."));
         return;
@@ -97,7 +108,7 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
         output,
         h(
           "h3",
-          {},
+          { tabindex: "-1" },
           `${r.messages.length} message${r.messages.length === 1 ? "" : "s"}: what each channel would receive`,
         ),
         ...r.messages.map((m) =>
@@ -125,12 +136,28 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
       );
     } catch (err) {
       if (err instanceof ApiError && err.status === 400) {
-        setError([err.message, ...err.details.map((d) => `${d.path}: ${d.message}`)].filter(Boolean).join(" · "));
-        editor.focus();
-      } else replace(output, h("p", { class: "error", role: "alert" }, (err as Error).message));
+        refuse([err.message, ...otherDetails(err).map((d) => `${d.path}: ${d.message}`)].join(" · "));
+      } else {
+        drawn = undefined;
+        replace(output, h("p", { class: "error", role: "alert" }, (err as Error).message));
+      }
     } finally {
       button.disabled = !ctx.canPreview;
+      // Preview lost the focus while it was disabled: it goes to what it drew.
+      focusIfLost((output.querySelector("h3") as HTMLElement | null) ?? output);
     }
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    setError(null);
+    let event: unknown;
+    try {
+      event = JSON.parse(editor.value);
+    } catch (err) {
+      return refuse(`Not valid JSON: ${(err as Error).message}`);
+    }
+    void show(event);
   });
 
   const el = card(
@@ -142,5 +169,9 @@ export function previewPanel(ctx: { api: Api; base: string; canPreview: boolean;
     form,
     output,
   );
-  return { el };
+  /** The integration changed (connected, saved, disconnected): what is shown is drawn again for it. */
+  const refresh = () => {
+    if (drawn !== undefined) void show(drawn);
+  };
+  return { el, refresh };
 }

@@ -1,7 +1,7 @@
 import { type Api, ApiError, type ChannelView, type IntegrationView, METHOD_LABEL, type TestResult } from "./api";
 import { describeConditions } from "./conditions";
 import { configForm } from "./config-form";
-import { card, h, hintText, replace, safeLink, timeEl } from "./dom";
+import { card, focusIfLost, h, hintText, replace, safeLink, timeEl } from "./dom";
 
 const HEALTH_LABEL = { ok: "Delivering", failing: "Failing", unknown: "No posts yet" } as const;
 
@@ -55,7 +55,8 @@ export function slackCard(ctx: {
   base: string;
   canWrite: boolean;
   canRead: boolean;
-  onChange(): void;
+  /** After a connect, save or disconnect (`settings`), or a test message. */
+  onChange(settings: boolean): void;
   onFirstRender(): void;
 }) {
   const body = h("div", { class: "card-body" });
@@ -123,7 +124,7 @@ export function slackCard(ctx: {
         showConnected();
         live.textContent = first ? "Slack is connected." : "Settings saved.";
         (body.querySelector("h3") as HTMLElement | null)?.focus();
-        ctx.onChange();
+        ctx.onChange(true);
       },
       onCancel: () => (view ? showConnected(true) : showNotConnected(true)),
     });
@@ -134,7 +135,7 @@ export function slackCard(ctx: {
   function showConnected(focusEdit = false) {
     const v = view as IntegrationView;
     setStatus(true);
-    const results = h("div", { class: "test-results", "aria-live": "polite" });
+    const results = h("div", { class: "test-results", "aria-live": "polite", tabindex: "-1" });
     const confirmBox = h("div", { class: "confirm", hidden: true });
     const testButton = h("button", { type: "button", class: "primary", disabled: !ctx.canWrite }, "Test Integration");
     const editButton = h(
@@ -155,7 +156,7 @@ export function slackCard(ctx: {
           results,
           h(
             "h3",
-            {},
+            { tabindex: "-1" },
             failed
               ? `Test message: ${failed} of ${r.results.length} channel${r.results.length === 1 ? "" : "s"} failed`
               : `Test message delivered to ${r.results.length} channel${r.results.length === 1 ? "" : "s"}`,
@@ -179,13 +180,15 @@ export function slackCard(ctx: {
             ),
           ),
         );
-        ctx.onChange();
+        ctx.onChange(false);
         await refreshView();
       } catch (err) {
         replace(results, h("p", { class: "error", role: "alert" }, (err as Error).message));
       } finally {
         testButton.disabled = false;
         testButton.textContent = "Test Integration";
+        // The button lost the focus while it was disabled: it goes to the answer (its heading, or the error).
+        focusIfLost((results.querySelector("h3") as HTMLElement | null) ?? results);
       }
     });
 
@@ -216,10 +219,11 @@ export function slackCard(ctx: {
           view = null;
           showNotConnected(true);
           live.textContent = "Slack is disconnected; the credential was erased.";
-          ctx.onChange();
+          ctx.onChange(true);
         } catch (err) {
           confirm.disabled = false;
           replace(results, h("p", { class: "error", role: "alert" }, (err as Error).message));
+          focusIfLost(confirm);
         }
       });
       confirm.focus();

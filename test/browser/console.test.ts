@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { get as httpGet } from "node:http";
 import { gunzipSync } from "node:zlib";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scanEvent } from "../fixtures/events";
 import { startTestStack, type TestStack } from "../fixtures/test-stack";
@@ -35,6 +35,25 @@ async function signedIn(
 }
 
 const button = (page: Page, name: string) => page.getByRole("button", { name, exact: true });
+
+/** The focused element as "tag name", e.g. "button Connect". */
+const focused = (page: Page) =>
+  page.evaluate<string>(`(() => {
+    const el = document.activeElement;
+    return el ? el.tagName.toLowerCase() + " " + (el.getAttribute("aria-label") ?? el.textContent.trim()) : "";
+  })()`);
+
+/**
+ * The focus is inside `where` (or on it), not lost to <body>; and the next Tab goes on from there, not back to the
+ * top of the page ("Skip to content").
+ */
+async function expectFocusIn(page: Page, where: Locator) {
+  await expect
+    .poll(() => where.evaluate((el) => el.contains(el.ownerDocument.activeElement)), { timeout: 10_000 })
+    .toBe(true);
+  await page.keyboard.press("Tab");
+  expect(await focused(page)).not.toMatch(/^(body|a Skip to content)/);
+}
 
 describe("the console is served by the service", () => {
   it("without a token, with a strict CSP, nosniff, no referrer, and cache headers by kind of file", async () => {
@@ -118,6 +137,8 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
 
     await signIn(page, w.token);
     await page.getByText(w.ws).waitFor();
+    // The focus goes on to the workspace's page, not back to the top of it.
+    await expectFocusIn(page, page.getByRole("heading", { name: "Integrations", level: 1 }));
     const storage = await page.evaluate<{ session: [string, string][]; local: number; cookie: string }>(
       "({ session: Object.entries(sessionStorage), local: localStorage.length, cookie: document.cookie })",
     );
@@ -145,6 +166,35 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await page.reload();
     await page.getByText("Your session ended: the token is no longer valid.").waitFor();
     expect(await page.evaluate("sessionStorage.length")).toBe(0);
+    expect(problems).toEqual([]);
+    await close();
+  });
+
+  it("signs out when the API answers 401 mid-session (the token revoked while signed in) and says why", async () => {
+    const w = await t.workspace();
+    await w.connect({ bot_token: "xoxb-test-1234", channels: ["#upgrades"] });
+    const minted = await t.call<{ id: string; token: string }>("POST", `${w.base}/tokens`, {
+      token: w.token,
+      body: { name: "console-mid-session", scopes: ["integration:read", "integration:write", "notifications:read"] },
+    });
+    const { page, problems, close } = await openConsole(browser, t.stack.url);
+    await signIn(page, minted.body.token);
+    await page.locator("body[data-ready]").waitFor();
+    await t.call("DELETE", `${w.base}/tokens/${minted.body.id}`, { token: w.token });
+    await button(page, "Test Integration").click();
+    // Back to the sign-in form, with the reason, the token forgotten, and the focus on the field to paste a new one.
+    await page.getByText("Your session ended: the token is no longer valid.").waitFor();
+    const field = page.getByLabel("API token");
+    expect(await field.getAttribute("aria-invalid")).toBe("true");
+    expect(await field.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    expect(await page.evaluate("sessionStorage.length")).toBe(0);
+    expect(await button(page, "Sign out").count()).toBe(0);
+    expect(await page.getByText("A valid bearer token is required.").count()).toBe(0);
+    await shoot(page, "01d-session-ended");
+    expect(await axeFindings(page)).toEqual([]);
+    // And signing in again with a good token carries on.
+    await signIn(page, w.token);
+    await button(page, "Test Integration").waitFor();
     expect(problems).toEqual([]);
     await close();
   });
@@ -286,7 +336,21 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await button(page, "Connect Slack").click();
     await page.getByRole("radio", { name: "Webhook URL" }).check();
     await page.getByRole("textbox", { name: "Webhook URL" }).fill("https://hooks.slack.com/services/T1/B2/console");
-    expect(await page.getByLabel("Upgrade threads").isDisabled()).toBe(true);
+    // A webhook cannot thread: the box says so, unticked (as the API's view will), and a token's choice comes back.
+    const threads = page.getByLabel("Upgrade threads");
+    expect(await threads.isDisabled()).toBe(true);
+    expect(await threads.isChecked()).toBe(false);
+    await shoot(page, "03b-webhook-no-threads");
+    await page.getByRole("radio", { name: "User token" }).check();
+    expect(await threads.isChecked()).toBe(true);
+    await threads.uncheck();
+    await page.getByRole("radio", { name: "Webhook URL" }).check();
+    expect(await threads.isChecked()).toBe(false);
+    await page.getByRole("radio", { name: "Bot token" }).check();
+    expect(await threads.isChecked()).toBe(false);
+    await threads.check();
+    await page.getByRole("radio", { name: "Webhook URL" }).check();
+    await page.getByRole("textbox", { name: "Webhook URL" }).fill("https://hooks.slack.com/services/T1/B2/console");
     await page.getByLabel("Channel", { exact: true }).fill("#hooked");
     await button(page, "Add").click();
     // A webhook posts to its own channel: no second entry.
@@ -440,6 +504,8 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     expect(await channels.getByRole("listitem").filter({ hasText: "#upgrades" }).textContent()).toContain("Delivering");
     // The log shows both test notifications.
     await page.locator("table.log tbody tr").nth(1).waitFor();
+    // The focus is on the results, where the answer is, not lost to the top of the page.
+    await expectFocusIn(page, results);
     await shoot(page, "06-test-results");
     expect(await axeFindings(page)).toEqual([]);
     expect(problems).toEqual([]);
@@ -473,6 +539,8 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     expect(await rows.count()).toBe(28);
     expect(await rows.last().getAttribute("data-id")).toBe(failedId);
     expect(await button(page, "Load more").isVisible()).toBe(false);
+    // Load more is gone after the last page: the focus went on to the first row it brought.
+    await expectFocusIn(page, rows.nth(25));
 
     await page.getByLabel("Status").selectOption({ label: "Failed" });
     // Polled from the test, not in the page: the console's CSP refuses the string evaluation waitForFunction polls with.
@@ -494,6 +562,141 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await tab.close();
   });
 
+  it("shows a retry that fails again in its row (status note, time, attempts), with the focus kept on the row", async () => {
+    const w = await t.workspace();
+    await w.connect({ bot_token: "xoxb-test-1234", channels: ["#again"] });
+    t.slack.script("#again", { json: { ok: false, error: "channel_not_found" } });
+    const posted = await w.post(scanEvent({ event_id: `again-${Date.now()}` }));
+    const id = posted.body.notifications[0]?.id as string;
+    expect((await w.settled(id)).status).toBe("failed");
+    const { page, problems, close } = await openConsole(browser, t.stack.url);
+    await signIn(page, w.token);
+    const row = page.locator(`table.log tbody tr[data-id="${id}"]`);
+    await row.getByRole("button", { name: "Retry" }).waitFor();
+    // Slack refuses it again.
+    t.slack.script("#again", { json: { ok: false, error: "channel_not_found" } });
+    await row.getByRole("button", { name: "Retry" }).click();
+    await row.getByText("Retried: failed again (channel_not_found)").waitFor({ timeout: 15_000 });
+    expect(await row.locator("[data-label=Status]").textContent()).toBe("Failed");
+    expect(await row.locator("[data-label=Attempts]").textContent()).toBe("1");
+    // When it was retried, beside when it was first sent.
+    expect(await row.locator("[data-label=Time]").textContent()).toMatch(/retried just now/);
+    const announced = page.getByRole("region", { name: "Notification log" }).getByRole("status");
+    expect(await announced.textContent()).toContain("failed again");
+    expect(t.slack.posts("#again")).toHaveLength(2);
+    // The row can be retried again, and the focus stayed with it while it changed.
+    await row.getByRole("button", { name: "Retry" }).waitFor();
+    await shoot(page, "08b-log-retry-failed-again");
+    await expectFocusIn(page, row);
+    expect(await axeFindings(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await close();
+  });
+
+  it("after Disconnect, the log follows what was pending to its outcome without a Refresh", async () => {
+    const { w, page, problems, close } = await signedIn({
+      connect: { bot_token: "xoxb-test-1234", channels: ["#held"] },
+    });
+    // One post held open in Slack, one queued behind it: both pending when Slack is disconnected.
+    const held = t.slack.hold("#held");
+    await w.post(scanEvent({ event_id: `held-1-${Date.now()}` }));
+    await held.arrived;
+    await w.post(scanEvent({ event_id: `held-2-${Date.now()}` }));
+    await button(page, "Refresh").click();
+    const log = page.locator("table.log tbody");
+    await expect.poll(() => log.getByText("Pending").count()).toBe(2);
+    await button(page, "Preview").click();
+    await page.getByRole("article", { name: "Message to #held" }).waitFor();
+    await button(page, "Disconnect").click();
+    const reloaded = page.waitForResponse((r) => r.url().includes("/notifications?"));
+    await button(page, "Confirm").click();
+    await button(page, "Connect Slack").waitFor();
+    await reloaded;
+    held.release();
+    await expect.poll(() => log.getByText("Pending").count(), { timeout: 15_000 }).toBe(0);
+    expect(await log.textContent()).toContain("not_connected");
+    // The preview shown is drawn again for what there is now: nothing to send.
+    await page.getByText("Nothing would be sent: Slack is not connected.").waitFor();
+    expect(await page.getByRole("article").count()).toBe(0);
+    await shoot(page, "10b-disconnected-log");
+    expect(problems).toEqual([]);
+    await close();
+  });
+
+  it("says plainly when no more channels can be added: 20 for a workspace, one for a webhook", async () => {
+    const { w, page, problems, close } = await signedIn();
+    await button(page, "Connect Slack").click();
+    await page.getByRole("textbox", { name: "Bot token" }).fill("xoxb-test-1234");
+    const channel = page.getByLabel("Channel", { exact: true });
+    for (let i = 1; i <= 20; i++) {
+      await channel.fill(`#c${i}`);
+      await channel.press("Enter");
+    }
+    const limit = page.getByText("20 channels is the most a workspace can have");
+    await limit.waitFor();
+    expect(await limit.textContent()).toContain("Remove one to add another");
+    expect(await channel.isDisabled()).toBe(true);
+    expect(await button(page, "Add").isDisabled()).toBe(true);
+    await shoot(page, "03c-twenty-channels");
+    // The focus went to the message, not to the top of the page.
+    await expectFocusIn(page, limit);
+    await button(page, "Remove #c20").click();
+    expect(await channel.isDisabled()).toBe(false);
+    expect(await limit.count()).toBe(0);
+    await button(page, "Cancel").click();
+
+    // A webhook with the two channels a token had: one message in the console's words, and a consistent form.
+    await w.connect({ bot_token: "xoxb-test-1234", channels: ["#one", "#two"] });
+    await page.reload();
+    await button(page, "Edit settings").click();
+    await page.getByRole("radio", { name: "Webhook URL" }).check();
+    await page.getByRole("textbox", { name: "Webhook URL" }).fill("https://hooks.slack.com/services/T1/B2/two");
+    const webhookLimit = page.getByText(
+      "A webhook posts to its own channel: keep one channel, or use a bot or user token for more.",
+    );
+    await webhookLimit.waitFor();
+    await button(page, "Save").click();
+    await expectFocusIn(page, webhookLimit);
+    expect(await page.getByText("webhook_url").count()).toBe(0);
+    expect(await channel.isDisabled()).toBe(true);
+    expect(await button(page, "Add").isDisabled()).toBe(true);
+    await shoot(page, "03d-webhook-two-channels");
+    expect(await axeFindings(page)).toEqual([]);
+    await button(page, "Remove #two").click();
+    expect(await webhookLimit.count()).toBe(0);
+    await button(page, "Save").click();
+    await button(page, "Test Integration").waitFor();
+    expect((await t.call("GET", `${w.base}/integrations/slack`, { token: w.token })).body).toMatchObject({
+      method: "webhook",
+      channels: [{ name: "#one" }],
+    });
+    expect(problems).toEqual([]);
+    await close();
+  });
+
+  it("keeps a condition's Remove button its size whatever the operator, at 1280 and 375 px", async () => {
+    const { page, problems, close } = await signedIn({ viewport: { width: 1280, height: 900 } });
+    await button(page, "Connect Slack").click();
+    const all = page.getByRole("group", { name: "Conditions for all channels" });
+    await all.getByRole("button", { name: "Add condition" }).click();
+    await all.getByRole("button", { name: "Add condition" }).click();
+    await all.getByRole("group", { name: "Condition 2" }).getByLabel("Operator").selectOption({ label: "Exists" });
+    const widths = async () =>
+      Promise.all(
+        [1, 2].map(async (i) => (await button(page, `Remove condition ${i}`).boundingBox())?.width ?? Infinity),
+      );
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      const [withValues, without] = (await widths()) as [number, number];
+      expect(withValues, `${width} px`).toBeLessThan(120);
+      expect(Math.abs(without - withValues), `${width} px`).toBeLessThan(2);
+      await all.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ARTIFACTS, `03e-condition-remove-${width}.png`) });
+    }
+    expect(problems).toEqual([]);
+    await close();
+  });
+
   it("previews an event as Slack would show it, beside its JSON, with event text kept as text", async () => {
     const { page, problems, close } = await signedIn({
       connect: { bot_token: "xoxb-test-1234", channels: ["#upgrades"] },
@@ -506,6 +709,8 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await button(page, "Preview").click();
     const message = page.getByRole("article", { name: "Message to #upgrades" });
     await message.waitFor();
+    // Preview was disabled while it worked: the focus went on to what it drew.
+    await expectFocusIn(page, page.locator(".preview-output"));
     // Colour bar from the attachment's colour (risk 85: CRITICAL red), header, fields, the button, context.
     const bar = message.locator(".sl-bar");
     expect(await bar.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).backgroundColor)).toBe(
@@ -525,11 +730,32 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await shoot(page, "09-preview");
     expect(await axeFindings(page)).toEqual([]);
 
-    // Invalid JSON is refused in place.
+    // Invalid JSON is refused in place, and the last event's messages go with it: they are not this JSON's.
+    const example = page.getByLabel("Example");
     await editor.fill("{ nope");
     await button(page, "Preview").click();
     await page.getByText("Not valid JSON").waitFor();
     expect(await editor.getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByRole("article").count()).toBe(0);
+    // The Example select no longer claims the editor holds its example; choosing one again fills it in.
+    expect(await example.locator("option:checked").textContent()).toBe("Edited event");
+    await shoot(page, "09b-preview-invalid-json");
+    await example.selectOption("scan_completed");
+    expect(JSON.parse(await editor.inputValue()).type).toBe("scan_completed");
+    expect(await editor.getAttribute("aria-invalid")).toBeNull();
+    await button(page, "Preview").click();
+    await message.waitFor();
+    // An event the API refuses: its message is shown once, each detail once, and no messages from before.
+    const invalid = JSON.parse(await editor.inputValue());
+    delete invalid.data.risk_score;
+    await editor.fill(JSON.stringify(invalid, null, 2));
+    await button(page, "Preview").click();
+    const error = page.locator(".preview-form .field-error");
+    await error.getByText("risk_score").waitFor();
+    expect((await error.textContent())?.match(/data\.risk_score/g)).toHaveLength(1);
+    expect(await page.getByRole("article").count()).toBe(0);
+    expect(await example.locator("option:checked").textContent()).toBe("Edited event");
+    await shoot(page, "09c-preview-invalid-event");
     expect(problems).toEqual([]);
     await close();
   });
@@ -556,19 +782,13 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
   it("walks the connect flow with the keyboard alone", async () => {
     const w = await t.workspace();
     const { page, problems, close } = await openConsole(browser, t.stack.url);
-    /** The focused element as "tag name", e.g. "button Connect". */
-    const focused = () =>
-      page.evaluate<string>(`(() => {
-        const el = document.activeElement;
-        return el ? el.tagName.toLowerCase() + " " + (el.getAttribute("aria-label") ?? el.textContent.trim()) : "";
-      })()`);
     /** Tab until the focus is on a button with this text (at most 40 presses). */
     const tabTo = async (name: string) => {
       for (let i = 0; i < 40; i++) {
-        if ((await focused()) === `button ${name}`) return;
+        if ((await focused(page)) === `button ${name}`) return;
         await page.keyboard.press("Tab");
       }
-      throw new Error(`Tab never reached ${name}; focus is on ${await focused()}`);
+      throw new Error(`Tab never reached ${name}; focus is on ${await focused(page)}`);
     };
     // The token field has the focus on arrival.
     await page.keyboard.type(w.token);
