@@ -322,6 +322,8 @@ export function makeDeliver(deps: DeliverDeps) {
             const at = slackAnswered();
             // The outcome first, then the pace: the window in which a crash loses an outcome stays one write wide.
             await deps.store.recordOutcome(ws, current.id, attempt);
+            // No answer in time: Slack may have the message all the same, so a later attempt may post it twice.
+            if (err instanceof DeliveryError && err.code === "timeout") await deps.store.markUncertain(ws, current.id);
             await deps.store.recordPost(ws, current.channel, at);
             throw err;
           }

@@ -326,6 +326,14 @@ describe("delivering one notification", () => {
     expect(store.notifications.get("n1")).toMatchObject({ status: "failed", uncertain: true, outcomes: 3 });
   });
 
+  it("an attempt that timed out makes the notification uncertain: Slack may have taken the post all the same", async () => {
+    store.notifications.set("n1", pending("n1"));
+    const sender = new ScriptedSender([new DeliveryError("timeout", true)]);
+    expect((await setup(sender)(ref("n1"), plenty)).status).toBe("requeue");
+    expect(await setup(sender)(ref("n1"), plenty)).toEqual({ status: "delivered", attempts: 2 });
+    expect(store.notifications.get("n1")).toMatchObject({ status: "delivered", uncertain: true });
+  });
+
   it("an ordinary retry after a recorded failure is not uncertain", async () => {
     store.notifications.set("n1", pending("n1"));
     const long = new ScriptedSender([new DeliveryError("rate_limited", true, 120_000)]);
