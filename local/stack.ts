@@ -55,10 +55,6 @@ export interface LocalStack {
 let started = false;
 
 /**
- * The whole pipeline on emulators, running the same handler modules as Lambda: HTTP server (API Gateway + the
- * authorizer), table stream → pump (the pipe) → FIFO queue → poller (the event source mapping) → delivery handler.
- */
-/**
  * This one process runs the three functions' invocations side by side, as Lambda Managed Instances run several in one
  * environment, and does what their runtime does: AWS_LAMBDA_MAX_CONCURRENCY set (Powertools asks only whether it is;
  * a number, as Lambda sets it) and the multi-context invoke store installed, each invocation run in its own context.
@@ -69,6 +65,10 @@ let started = false;
 process.env.AWS_LAMBDA_MAX_CONCURRENCY = "64";
 const invokeStore = await InvokeStore.getInstanceAsync(true);
 
+/**
+ * The whole pipeline on emulators, running the same handler modules as Lambda: HTTP server (API Gateway + the
+ * authorizer), table stream → pump (the pipe) → FIFO queue → poller (the event source mapping) → delivery handler.
+ */
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   if (started) {
     throw new Error(

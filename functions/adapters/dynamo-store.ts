@@ -332,16 +332,7 @@ export class DynamoStore
         // for one channel and in another for the next.
         await this.doc.send(
           new TransactWriteCommand({
-            TransactItems: [
-              { Put: eventPut },
-              ...notifications.map((n) => ({
-                Put: {
-                  TableName: this.table,
-                  Item: this.notificationItem(n),
-                  ConditionExpression: "attribute_not_exists(pk)",
-                },
-              })),
-            ],
+            TransactItems: [{ Put: eventPut }, ...notifications.map((n) => ({ Put: this.notificationPut(n) }))],
           }),
         );
         return { stored: true };
@@ -365,13 +356,7 @@ export class DynamoStore
     await Promise.all(
       notifications.map(async (n) => {
         try {
-          await this.doc.send(
-            new PutCommand({
-              TableName: this.table,
-              Item: this.notificationItem(n),
-              ConditionExpression: "attribute_not_exists(pk)",
-            }),
-          );
+          await this.doc.send(new PutCommand(this.notificationPut(n)));
         } catch (err) {
           if (!isConditionFailure(err)) throw err;
         }
@@ -384,6 +369,11 @@ export class DynamoStore
       new GetCommand({ TableName: this.table, Key: K.event(workspaceId, eventId), ConsistentRead: true }),
     );
     return eventOf(out.Item);
+  }
+
+  /** A notification written only if it is not there yet: at accept, alone or in the event's transaction. */
+  private notificationPut(n: NotificationRecord) {
+    return { TableName: this.table, Item: this.notificationItem(n), ConditionExpression: "attribute_not_exists(pk)" };
   }
 
   private notificationItem(n: NotificationRecord) {
