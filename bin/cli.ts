@@ -32,11 +32,12 @@ const USAGE = `usage: npm run cli -- <admin-token create|list|revoke | token cre
   --workspace WS       workspace for a token
   --scopes A,B         scopes for a token (${SCOPES.join(", ")})
   --max N              dead letters to list or redrive (default 50 / 500)
-  --region REGION      AWS region (default: your profile's)`;
+  --region REGION      AWS region (default: AWS_REGION, or your profile's)
+  --help               this text`;
 
 async function outputs(stage: string, region?: string): Promise<Record<string, string>> {
   const cfn = new CloudFormationClient(region ? { region } : {});
-  const name = stackName(resolveStage(stage), "Stateless");
+  const name = stackName(resolveStage(stage, {}, "--stage NAME"), "Stateless");
   const out = await cfn.send(new DescribeStacksCommand({ StackName: name }));
   const entries = (out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey as string, o.OutputValue as string]);
   if (!entries.length)
@@ -55,9 +56,11 @@ async function main() {
       scopes: { type: "string" },
       max: { type: "string" },
       region: { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
   });
   const command = positionals.join(" ");
+  if (values.help) return console.log(USAGE);
   if (!values.stage || !command) throw new Error(USAGE);
   const out = await outputs(values.stage, values.region);
   const clientConfig = values.region ? { region: values.region } : {};
@@ -105,6 +108,12 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : String(err));
+  const message = err instanceof Error ? err.message : String(err);
+  // The SDK's own words name no way out.
+  console.error(
+    message === "Region is missing"
+      ? "No AWS region: pass --region REGION or set AWS_REGION (or a profile's region)."
+      : message,
+  );
   process.exit(1);
 });

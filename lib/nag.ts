@@ -37,6 +37,6 @@ export function acknowledgeAcceptedFindings(stateful: StatefulStack, stateless: 
   ack(
     stateless.api,
     "AwsSolutions-APIG4",
-    "Only GET /health and $default (which answers the contract's 404/405) are open; every contract route has the token authorizer.",
+    "Open as the contract has them: GET /health, GET /v1/openapi.json, the console's static files and $default (the contract's 404/405); every other route has the token authorizer.",
   );
 }

@@ -68,13 +68,16 @@ export const STAGES: Record<string, StageConfig> = {
 
 /**
  * The stage named by `-c stage=NAME` (default dev), with `-c alarmEmail=` and `-c tracing=on|off` applied; an unknown
- * name lists the known ones.
+ * name lists the known ones, with the way to name one where it is asked for (`flag`: the CDK's, or the CLI's).
  */
-export function resolveStage(name: unknown, context: { alarmEmail?: unknown; tracing?: unknown } = {}): StageConfig {
+export function resolveStage(
+  name: unknown,
+  context: { alarmEmail?: unknown; tracing?: unknown } = {},
+  flag = "-c stage=NAME",
+): StageConfig {
   const key = typeof name === "string" && name ? name : "dev";
   const stage = STAGES[key];
-  if (!stage)
-    throw new Error(`Unknown stage "${key}". Known stages: ${Object.keys(STAGES).join(", ")} (use -c stage=NAME).`);
+  if (!stage) throw new Error(`Unknown stage "${key}". Known stages: ${Object.keys(STAGES).join(", ")} (use ${flag}).`);
   if (stage.deliveryMaxConcurrency > stage.deliveryReservedConcurrency) {
     throw new Error(`Stage ${key}: deliveryMaxConcurrency must not exceed deliveryReservedConcurrency.`);
   }

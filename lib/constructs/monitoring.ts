@@ -116,7 +116,7 @@ export class Monitoring extends Construct {
       ALARMS.queueAge,
       props.deliveryQueue.metricApproximateAgeOfOldestMessage({ ...fiveMinutes, statistic: "Maximum" }),
       600,
-      "Notifications are waiting more than 10 minutes for delivery.",
+      "The oldest queued notification waited 10 minutes or more, in each of two 5-minute periods in a row.",
       2,
     );
     alarm(
@@ -127,7 +127,13 @@ export class Monitoring extends Construct {
     );
     alarm(ALARMS.throttles, throttles, 1, "A function was throttled.");
     alarm(ALARMS.api5xx, props.api.metricServerError(fiveMinutes), 1, "The API answered 5xx.");
-    alarm(ALARMS.failureRatio, failureRatio, 20, "More than 20% of notifications failed in 5 minutes.", 2);
+    alarm(
+      ALARMS.failureRatio,
+      failureRatio,
+      20,
+      "At least 20% of notifications failed, in each of two 5-minute periods in a row.",
+      2,
+    );
     alarm(
       ALARMS.recordErrors,
       custom(METRICS.deliveryRecordErrors),

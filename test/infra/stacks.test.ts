@@ -161,8 +161,9 @@ describe("stages", () => {
     }
   });
 
-  it("rejects an unknown stage, naming the known ones", () => {
-    expect(() => resolveStage("qa")).toThrow(/dev, prod/);
+  it("rejects an unknown stage, naming the known ones and the way to name one where it is asked for", () => {
+    expect(() => resolveStage("qa")).toThrow(/dev, prod \(use -c stage=NAME\)/);
+    expect(() => resolveStage("qa", {}, "--stage NAME")).toThrow(/dev, prod \(use --stage NAME\)/);
   });
 
   it("runs cdk-nag's AwsSolutions checks: the stages pass, an unacknowledged finding fails synthesis", () => {
