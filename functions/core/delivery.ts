@@ -379,12 +379,15 @@ export function makeDeliver(deps: DeliverDeps) {
         if (wait) return wait;
         if (!thread || thread.gone) {
           // The first event of this upgrade here (or its thread is gone): the status message first, this step in it.
-          const state = applyEvent(thread ? { ...thread.state, replies: 0 } : undefined, upgrade, render);
+          const state = applyEvent(thread ? { ...thread.state, replies: 0 } : undefined, upgrade, render, current.id);
           const { outcome, posted } = await notificationAttempts(() =>
             deps.sender.post(target(secret), renderStatus(state)),
           );
           if (outcome.status !== "delivered") return notDelivered(outcome);
-          const opened = newThread(posted, state);
+          const opened = {
+            ...newThread(posted, state),
+            ...(thread?.reopened_for ? { reopened_for: thread.reopened_for } : {}),
+          };
           const stored = await deps.store.openThread(opened, {
             ...(thread ? { replacing: thread.ts } : {}),
             resetAttemptsOf: current.id,
@@ -400,14 +403,24 @@ export function makeDeliver(deps: DeliverDeps) {
         const { outcome, posted } = await notificationAttempts(() =>
           deps.sender.post(target(secret), message, { threadTs: parent.ts, broadcast: broadcasts(upgrade) }),
         );
-        if (outcome.status === "failed" && GONE_THREAD.has(outcome.error) && parent.opened_by !== current.id) {
+        if (outcome.status === "failed" && GONE_THREAD.has(outcome.error) && parent.reopened_for !== current.id) {
           // Deleted under us: a new status message starts the thread again (recorded, so a requeue remembers it),
-          // and this reply goes there.
-          thread = { ...parent, gone: true };
+          // and this reply goes there. Once per notification: refused again, it fails.
+          thread = { ...parent, gone: true, reopened_for: current.id };
           await deps.store.openThread(thread, { replacing: parent.ts });
           continue;
         }
-        if (outcome.status !== "delivered") return notDelivered(outcome);
+        if (outcome.status !== "delivered") {
+          // The status message counts this reply when this notification opened it (it is posted just before): a
+          // reply that fails for good leaves the count, which the next update shows, and a retry counts it again.
+          if (outcome.status === "failed" && parent.last_applied === current.id)
+            await deps.store.applyToThread(
+              parent,
+              { ...parent.state, replies: Math.max(0, parent.state.replies - 1) },
+              `uncounted:${current.id}`,
+            );
+          return notDelivered(outcome);
+        }
         const due = parent.last_applied !== current.id;
         await recordDelivered({
           status: "delivered",
@@ -426,7 +439,7 @@ export function makeDeliver(deps: DeliverDeps) {
         return { status: "updated", error: "thread_not_found" };
       }
       if (thread.last_applied !== current.id) {
-        const state = applyEvent(thread.state, upgrade, render);
+        const state = applyEvent(thread.state, upgrade, render, current.id);
         await deps.store.applyToThread(thread, state, current.id);
         thread = { ...thread, state, seq: thread.seq + 1, last_applied: current.id };
       }

@@ -112,6 +112,11 @@ export interface ThreadRecord {
   opened_by: string;
   /** Slack said the status message is gone or not editable: the next step posts a new one. */
   gone?: true;
+  /**
+   * The notification whose refused reply (thread gone) started this thread again: it may do so once, so a thread
+   * Slack refuses as soon as it is opened ends that notification instead of looping.
+   */
+  reopened_for?: string;
   updated_at: string;
 }
 

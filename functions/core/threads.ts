@@ -57,14 +57,23 @@ export interface ThreadState {
   color: string;
   /** Replies the thread holds once the latest event's reply is posted. */
   replies: number;
+  /** The notification whose event the state shows (ids sort in the order they were accepted). */
+  step_of?: string;
 }
 
-/** The state after one more event (its reply counted). */
+/**
+ * The state after one more event (its reply counted). `notificationId` is the event's notification: one accepted
+ * before the step shown (a retried older notification) adds its reply to the count and leaves the step as it is, so
+ * the status never goes back.
+ */
 export function applyEvent(
   state: ThreadState | undefined,
   event: UpgradeEvent,
   opts: { defaultDashboardUrl: string },
+  notificationId?: string,
 ): ThreadState {
+  if (state?.step_of !== undefined && notificationId !== undefined && notificationId < state.step_of)
+    return { ...state, replies: state.replies + 1 };
   const d = event.data;
   const own = renderEvent(event, opts);
   const risk = "risk_score" in d ? d.risk_score : state?.risk_score;
@@ -81,6 +90,7 @@ export function applyEvent(
     dashboard_url: event.dashboard_url ?? state?.dashboard_url ?? opts.defaultDashboardUrl,
     color: own.attachments[0].color,
     replies: (state?.replies ?? 0) + 1,
+    ...(notificationId !== undefined ? { step_of: notificationId } : {}),
   };
 }
 

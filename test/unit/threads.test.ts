@@ -286,6 +286,55 @@ describe("delivering an upgrade as one thread", () => {
     expect((await store.getThread("ws_1", "#a", "upgrade:upg-42"))?.ts).toBe(newParent);
   });
 
+  it("starts the thread again when the first event's own reply is refused, once: refused again, it fails", async () => {
+    // The status message posts; its reply finds the thread gone (deleted at once): a new status message, the reply there.
+    slack.failures = [undefined as unknown as Error, new DeliveryError("thread_not_found", false)];
+    const first = accept(parse(inUpgrade(startedEvent())));
+    await drain(first);
+    expect(slack.calls.map((c) => c.kind)).toEqual(["post", "post", "reply"]);
+    const newParent = slack.calls[1]?.ts;
+    expect(slack.calls[2]?.threadTs).toBe(newParent);
+    expect(store.notifications.get(first)).toMatchObject({ status: "delivered", thread_ts: newParent });
+    expect((await store.getThread("ws_1", "#a", "upgrade:upg-42"))?.ts).toBe(newParent);
+
+    // Another upgrade whose new thread is refused as well: one restart per notification, then it fails (no loop).
+    slack.calls = [];
+    slack.failures = [
+      undefined as unknown as Error,
+      new DeliveryError("invalid_thread_ts", false),
+      undefined as unknown as Error,
+      new DeliveryError("invalid_thread_ts", false),
+    ];
+    const other = accept(parse({ ...startedEvent(), event_id: "evt-other", upgrade_id: "upg-43" }));
+    await drain(other);
+    expect(slack.calls.map((c) => c.kind)).toEqual(["post", "post"]);
+    expect(store.notifications.get(other)).toMatchObject({ status: "failed", error: "invalid_thread_ts" });
+  });
+
+  it("counts only replies posted, and a retried older step adds its reply without moving the status back", async () => {
+    // The first event's status message is posted, its reply fails for good: the thread holds no reply.
+    slack.failures = [undefined as unknown as Error, ...[1, 2, 3].map(() => new DeliveryError("http_503", true))];
+    const scan = accept(parse(inUpgrade(scanEvent())));
+    await drain(scan);
+    expect(store.notifications.get(scan)).toMatchObject({ status: "failed", error: "http_503" });
+    await drain(accept(parse(inUpgrade(startedEvent()))));
+    const thread = await store.getThread("ws_1", "#a", "upgrade:upg-42");
+    expect(thread?.state).toMatchObject({ replies: 1, status: "In progress" });
+    expect(slack.calls.map((c) => c.kind)).toEqual(["post", "reply", "update"]);
+    expect(JSON.stringify(renderStatus(thread!.state))).toContain("1 update in this thread");
+
+    // Retried (failed → pending with a fresh budget, as the retry route does): its reply joins the thread; the
+    // status stays on the later step it already showed.
+    const failed = store.notifications.get(scan) as NotificationRecord;
+    store.notifications.set(scan, { ...failed, status: "pending", attempts: 0, outcomes: 0, error: undefined });
+    await drain(scan);
+    expect(slack.calls.map((c) => c.kind)).toEqual(["post", "reply", "update", "reply", "update"]);
+    expect(slack.calls.at(-1)?.text).toContain("In progress");
+    const after = await store.getThread("ws_1", "#a", "upgrade:upg-42");
+    expect(after?.state).toMatchObject({ replies: 2, status: "In progress", last_type: "execution_started" });
+    expect(store.notifications.get(scan)).toMatchObject({ status: "delivered" });
+  });
+
   it("posts a new status message when the old one can no longer be edited", async () => {
     await drain(accept(parse(inUpgrade(startedEvent()))));
     slack.updateFailures = [new DeliveryError("cant_update_message", false)];
