@@ -59,7 +59,8 @@ export interface NotificationView {
 }
 export interface TestResult {
   channel: string;
-  status: "delivered" | "failed";
+  /** pending: still queued behind the channel's earlier posts when the API answered. */
+  status: "delivered" | "failed" | "pending";
   error?: string;
   hint?: string;
   notification_id: string;

@@ -3,6 +3,13 @@ import { describeConditions } from "./conditions";
 import { configForm } from "./config-form";
 import { card, focusIfLost, h, hintText, replace, safeLink, timeEl } from "./dom";
 
+/** How each test result reads. */
+const TEST_BADGE: Record<TestResult["status"], { cls: string; text: string }> = {
+  delivered: { cls: "badge-ok", text: "Delivered" },
+  failed: { cls: "badge-failing", text: "Failed" },
+  pending: { cls: "badge-pending", text: "Still queued" },
+};
+
 const HEALTH_LABEL = { ok: "Delivering", failing: "Failing", unknown: "No posts yet" } as const;
 
 const logo = () =>
@@ -152,13 +159,19 @@ export function slackCard(ctx: {
       try {
         const r = await ctx.api.call<{ results: TestResult[] }>("POST", `${ctx.base}/integrations/slack/test`);
         const failed = r.results.filter((x) => x.status === "failed").length;
+        const pending = r.results.filter((x) => x.status === "pending").length;
+        const of = (n: number) => `${n} of ${r.results.length} channel${r.results.length === 1 ? "" : "s"}`;
+        const summary = [
+          ...(failed ? [`${of(failed)} failed`] : []),
+          ...(pending ? [`${of(pending)} still queued`] : []),
+        ];
         replace(
           results,
           h(
             "h3",
             { tabindex: "-1" },
-            failed
-              ? `Test message: ${failed} of ${r.results.length} channel${r.results.length === 1 ? "" : "s"} failed`
+            summary.length
+              ? `Test message: ${summary.join(", ")}`
               : `Test message delivered to ${r.results.length} channel${r.results.length === 1 ? "" : "s"}`,
           ),
           h(
@@ -169,11 +182,7 @@ export function slackCard(ctx: {
                 "li",
                 { class: `result result-${x.status}` },
                 h("span", { class: "channel-name" }, x.channel),
-                h(
-                  "span",
-                  { class: `badge ${x.status === "delivered" ? "badge-ok" : "badge-failing"}` },
-                  x.status === "delivered" ? "Delivered" : "Failed",
-                ),
+                h("span", { class: `badge ${TEST_BADGE[x.status].cls}` }, TEST_BADGE[x.status].text),
                 x.error ? h("code", {}, x.error) : null,
                 x.hint ? h("p", { class: "hint-box" }, ...hintText(x.hint)) : null,
               ),

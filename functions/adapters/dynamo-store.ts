@@ -387,8 +387,28 @@ export class DynamoStore
     };
   }
 
+  /** A notification written as it is, whatever is there (the tests and the listing bench seed the log with it). */
   async putNotification(n: NotificationRecord): Promise<void> {
     await this.doc.send(new PutCommand({ TableName: this.table, Item: this.notificationItem(n) }));
+  }
+
+  async acceptNotifications(notifications: NotificationRecord[]): Promise<void> {
+    if (notifications.length > 1) {
+      await this.doc.send(
+        new TransactWriteCommand({ TransactItems: notifications.map((n) => ({ Put: this.notificationPut(n) })) }),
+      );
+      return;
+    }
+    await this.putMissingNotifications(notifications);
+  }
+
+  async getNotifications(workspaceId: string, ids: string[]): Promise<Map<string, NotificationRecord>> {
+    const items = await this.batchGet(
+      ids.map((id) => K.notification(workspaceId, id)),
+      { ConsistentRead: true },
+    );
+    const found = [...items.values()].map((item) => strip<NotificationRecord & Record<string, unknown>>(item));
+    return new Map(found.filter((n) => n !== undefined).map((n) => [n.id, n]));
   }
 
   async getNotification(workspaceId: string, id: string): Promise<NotificationRecord | undefined> {

@@ -3,7 +3,6 @@ import { loadConfig } from "../adapters/config";
 import { cipherFrom } from "../adapters/runtime/cipher";
 import { storeFrom } from "../adapters/runtime/dynamodb";
 import { kmsKeyProviderOnFirstUse } from "../adapters/runtime/kms-on-first-use";
-import { senderFrom } from "../adapters/runtime/slack";
 import { slackAuthFrom } from "../adapters/runtime/slack-auth";
 import { makeApi } from "./app";
 
@@ -12,9 +11,8 @@ const config = loadConfig();
 /** API Gateway HTTP API (payload v2) entry point for every route of the contract. */
 export const handler = makeApi({
   store: storeFrom(config, "api"),
-  // Only connect and test touch the key: KMS is loaded on their first call, not at every cold start.
+  // Only connect touches the key: KMS is loaded on its first call, not at every cold start.
   cipher: cipherFrom(config, "api", { kms: kmsKeyProviderOnFirstUse }),
-  sender: senderFrom(config),
   auth: slackAuthFrom(config),
   dashboardUrl: config.DASHBOARD_URL,
   sleep: (ms) => sleep(ms),

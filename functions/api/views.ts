@@ -207,9 +207,14 @@ export const testResultsSchema = z
     results: z.array(
       z.object({
         channel: z.string(),
-        status: z.enum(["delivered", "failed"]),
+        status: z.enum(["delivered", "failed", "pending"]).meta({
+          description:
+            "pending: still queued behind the channel's earlier posts (or retrying) when the API answered; its outcome will be in the notification log",
+        }),
         error: z.string().optional(),
-        hint: hint.optional().meta({ description: "What to do about the error, on a failed result" }),
+        hint: hint
+          .optional()
+          .meta({ description: "What to do about the error, on a failed result; where to look, on a pending one" }),
         notification_id: z.string(),
       }),
     ),

@@ -238,7 +238,7 @@ export function makeDeliver(deps: DeliverDeps) {
     const unusable =
       !integration || integration.connection_id !== n.connection_id
         ? "not_connected"
-        : !integration.enabled
+        : !integration.enabled && n.type !== "test"
           ? "disabled"
           : undefined;
     if (unusable || !integration) return refuse(unusable ?? "not_connected");

@@ -198,8 +198,13 @@ export interface EventStore {
 
 export interface NotificationStore {
   getNotification(workspaceId: string, id: string): Promise<NotificationRecord | undefined>;
-  /** A notification written in its final state (the test message, sent synchronously). */
-  putNotification(n: NotificationRecord): Promise<void>;
+  /**
+   * New pending notifications of no event (the test message's), in one write when there are several, as an event's
+   * are: the pipe queues them like any other.
+   */
+  acceptNotifications(notifications: NotificationRecord[]): Promise<void>;
+  /** Several notifications of one workspace, strongly consistent, by id (absent ids are left out). */
+  getNotifications(workspaceId: string, ids: string[]): Promise<Map<string, NotificationRecord>>;
   listNotifications(workspaceId: string, q: ListQuery): Promise<Page<NotificationRecord>>;
   /**
    * failed → pending with a fresh attempt budget; undefined when it was not failed. `api` (the retry route): the pipe

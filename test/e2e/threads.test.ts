@@ -116,6 +116,25 @@ describe("an upgrade as one Slack thread", () => {
     expect(t.slack.updates(channel)).toHaveLength(1);
   });
 
+  it("the test message takes its turn in the channel's order and pace, and never threads", async () => {
+    const w = await t.workspace();
+    const channel = `#thread-${++n}`;
+    await w.connect({ bot_token: "xoxb-thread-test", channels: [channel] });
+    expect((await w.post(upgradeOf(startedEvent(), "upg-e2e-test", "prod-eu-9"))).status).toBe(202);
+    // Sent at once, behind the event's two posts: each waits its turn, and the route answers when it is made.
+    for (let i = 0; i < 2; i++) {
+      const res = await t.call("POST", `${w.base}/integrations/slack/test`, { token: w.token });
+      expect((res.body as { results: { status: string }[] }).results).toMatchObject([{ status: "delivered" }]);
+    }
+    const calls = await callsFor(channel, 4);
+    const kinds = calls.map((c) =>
+      c.body.thread_ts ? "reply" : String(c.body.text).includes("test notification") ? "test" : "status",
+    );
+    expect(kinds).toEqual(["status", "reply", "test", "test"]);
+    for (let i = 1; i < calls.length; i++)
+      expect((calls[i]?.at as number) - (calls[i - 1]?.at as number)).toBeGreaterThanOrEqual(INTERVAL - 5);
+  });
+
   it("webhooks and threads:false post every event on its own, as before", async () => {
     const w = await t.workspace();
     await w.connect({ webhook_url: "https://hooks.slack.com/services/T1/B1/thread", threads: true });

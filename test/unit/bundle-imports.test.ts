@@ -66,7 +66,7 @@ describe("each function loads only the clients its own routes use", () => {
       expect(has(inBundle, other), `${other} in the authorizer bundle`).toBe(false);
   });
 
-  it("the API holds no SQS, and loads KMS only through the dynamic import used by connect and test", () => {
+  it("the API holds no SQS, and loads KMS only through the dynamic import used by connect", () => {
     const { inBundle, loadedAtImport } = graphs.api;
     expect(has(loadedAtImport, CLIENT.dynamodb)).toBe(true);
     expect(has(inBundle, CLIENT.sqs)).toBe(false);

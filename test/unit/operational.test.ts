@@ -37,10 +37,9 @@ describe("operational numbers", () => {
     expect(DELIVERY.maxReceiveCount).toBeGreaterThan(receivesNeeded());
   });
 
-  it("the test message's wait budget covers the backoffs, and its worst case answers within the API's timeout", () => {
-    expect(API.testWaitBudgetMs).toBeGreaterThanOrEqual(sum(BACKOFF_MS));
-    const worst = MAX_ATTEMPTS * API.testPostTimeoutMs + API.testWaitBudgetMs;
-    expect(worst).toBeLessThan(API.timeoutSeconds * 1000);
+  it("the API waits for the test message longer than its backoffs take, and answers within its own timeout", () => {
+    expect(API.testWaitMs).toBeGreaterThan(sum(BACKOFF_MS) + 2 * API.testPollMaxMs);
+    expect(API.testWaitMs + API.testPollMaxMs).toBeLessThan(API.timeoutSeconds * 1000 - 5_000);
   });
 
   it("a wait slept inside an invocation is shorter than every backoff and leaves the margin intact", () => {

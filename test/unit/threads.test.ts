@@ -288,7 +288,7 @@ describe("delivering an upgrade as one thread", () => {
 
   it("starts the thread again when the first event's own reply is refused, once: refused again, it fails", async () => {
     // The status message posts; its reply finds the thread gone (deleted at once): a new status message, the reply there.
-    slack.failures = [undefined as unknown as Error, new DeliveryError("thread_not_found", false)];
+    slack.failures = [undefined as unknown as DeliveryError, new DeliveryError("thread_not_found", false)];
     const first = accept(parse(inUpgrade(startedEvent())));
     await drain(first);
     expect(slack.calls.map((c) => c.kind)).toEqual(["post", "post", "reply"]);
@@ -300,9 +300,9 @@ describe("delivering an upgrade as one thread", () => {
     // Another upgrade whose new thread is refused as well: one restart per notification, then it fails (no loop).
     slack.calls = [];
     slack.failures = [
-      undefined as unknown as Error,
+      undefined as unknown as DeliveryError,
       new DeliveryError("invalid_thread_ts", false),
-      undefined as unknown as Error,
+      undefined as unknown as DeliveryError,
       new DeliveryError("invalid_thread_ts", false),
     ];
     const other = accept(parse({ ...startedEvent(), event_id: "evt-other", upgrade_id: "upg-43" }));
@@ -313,7 +313,7 @@ describe("delivering an upgrade as one thread", () => {
 
   it("counts only replies posted, and a retried older step adds its reply without moving the status back", async () => {
     // The first event's status message is posted, its reply fails for good: the thread holds no reply.
-    slack.failures = [undefined as unknown as Error, ...[1, 2, 3].map(() => new DeliveryError("http_503", true))];
+    slack.failures = [undefined as unknown as DeliveryError, ...[1, 2, 3].map(() => new DeliveryError("http_503", true))];
     const scan = accept(parse(inUpgrade(scanEvent())));
     await drain(scan);
     expect(store.notifications.get(scan)).toMatchObject({ status: "failed", error: "http_503" });

@@ -1,15 +1,14 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { CredentialUnreadableError, type DomainError, DeliveryError } from "../../functions/core/errors";
+import type { DomainError } from "../../functions/core/errors";
 import { hashToken, SCOPES } from "../../functions/core/identity";
 import { API } from "../../functions/core/operational";
 import type {
+  NotificationRecord,
   AuthTestResult,
   CredentialBinding,
   CredentialCipher,
   SealedCredential,
   SlackAuth,
-  SlackSender,
-  SlackTarget,
 } from "../../functions/core/ports";
 import { acceptEvent, previewEvent } from "../../functions/core/use-cases/events";
 import {
@@ -50,20 +49,6 @@ class SpyCipher implements CredentialCipher {
     const b = Buffer.from(sealed.ciphertext, "base64");
     this.opened.push(b);
     return b;
-  }
-}
-
-class ScriptedSender implements SlackSender {
-  posts: { target: SlackTarget; timeoutMs?: number }[] = [];
-  constructor(private readonly answers: Record<string, (DeliveryError | undefined)[]> = {}) {}
-  async post(target: SlackTarget, _message: unknown, opts?: { timeoutMs?: number }) {
-    this.posts.push({ target, timeoutMs: opts?.timeoutMs });
-    const answer = this.answers[target.channel]?.shift();
-    if (answer) throw answer;
-    return {};
-  }
-  async update(): Promise<void> {
-    throw new Error("the test message never threads");
   }
 }
 
@@ -239,83 +224,75 @@ describe("connecting Slack", () => {
 });
 
 describe("the test message", () => {
-  const deps = (sender: SlackSender, sleeps: number[] = []) => ({
-    integrations: store,
-    notifications: store,
-    health: store,
-    cipher,
-    sender,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-    },
-    dashboardUrl: "https://dash.example.com/",
-  });
+  /** A clock the waits move, and what the delivery (elsewhere: the queue) does while the API waits. */
+  const deps = (duringWait: (round: number) => void = () => {}, sleeps: number[] = []) => {
+    let clock = 0;
+    return {
+      integrations: store,
+      notifications: store,
+      now: () => clock,
+      sleep: async (ms: number) => {
+        duringWait(sleeps.length);
+        sleeps.push(ms);
+        clock += ms;
+      },
+    };
+  };
+  const finish = (channel: string, fields: Partial<NotificationRecord>) => {
+    const n = [...store.notifications.values()].find((x) => x.type === "test" && x.channel === channel);
+    if (n) Object.assign(n, fields);
+  };
 
   it("is a 409-kind not_connected without an integration", async () => {
-    expect(await codeOf(sendTestMessage(deps(new ScriptedSender()), WS))).toBe("not_connected");
+    expect(await codeOf(sendTestMessage(deps(), WS))).toBe("not_connected");
   });
 
-  it("posts to every channel with the short test timeout, retries what is retryable, records final states", async () => {
-    await connect();
+  it("queues a pending test notification per channel, as every notification goes, and answers their outcomes", async () => {
+    const integration = await connect();
     const sleeps: number[] = [];
-    const sender = new ScriptedSender({
-      "#a": [new DeliveryError("http_503", true)],
-      "#b": [new DeliveryError("channel_not_found", false)],
-    });
-    const results = await sendTestMessage(deps(sender, sleeps), WS);
+    const results = await sendTestMessage(
+      deps((round) => {
+        // Before the first wait nothing is delivered: the API reads the records, then waits for the queue.
+        if (round === 1) finish("#a", { status: "delivered", attempts: 1 });
+        if (round === 2) finish("#b", { status: "failed", error: "not_in_channel", attempts: 1 });
+      }, sleeps),
+      WS,
+    );
     expect(results.map(({ channel, status, error }) => ({ channel, status, error }))).toEqual([
       { channel: "#a", status: "delivered", error: undefined },
-      { channel: "#b", status: "failed", error: "channel_not_found" },
+      { channel: "#b", status: "failed", error: "not_in_channel" },
     ]);
-    expect(sleeps).toEqual([1000]);
-    expect(
-      sender.posts.every((p) => p.timeoutMs === API.testPostTimeoutMs && p.target.secret === "xoxb-1-secret"),
-    ).toBe(true);
+    expect(results[0]).not.toHaveProperty("hint");
+    expect(results[1]?.hint).toContain("/invite @medulla");
+    // Short pauses first, so an idle channel's answer comes back as soon as it is posted.
+    expect(sleeps).toEqual([50, 100, 200]);
     for (const r of results) {
       expect(store.notifications.get(r.notification_id)).toMatchObject({
         type: "test",
-        status: r.status,
-        attempts: r.channel === "#a" ? 2 : 1,
+        event_id: "test",
+        channel: r.channel,
+        connection_id: integration.connection_id,
       });
     }
-    expect(cipher.opened.every((b) => b.every((x) => x === 0))).toBe(true);
   });
 
-  it("a credential that cannot be opened fails every channel as credential_unreadable, nothing sent", async () => {
+  it("answers a channel still busy when the wait is over as pending, saying where its outcome will be", async () => {
     await connect();
-    cipher.open = async () => {
-      throw new CredentialUnreadableError("tampered");
-    };
-    const sender = new ScriptedSender();
-    const results = await sendTestMessage(deps(sender), WS);
-    expect(results.map((r) => [r.channel, r.status, r.error])).toEqual([
-      ["#a", "failed", "credential_unreadable"],
-      ["#b", "failed", "credential_unreadable"],
+    const sleeps: number[] = [];
+    const results = await sendTestMessage(
+      deps((round) => {
+        if (round === 0) finish("#a", { status: "delivered", attempts: 1 });
+      }, sleeps),
+      WS,
+    );
+    expect(results.map((r) => [r.channel, r.status])).toEqual([
+      ["#a", "delivered"],
+      ["#b", "pending"],
     ]);
-    expect(sender.posts).toHaveLength(0);
-  });
-
-  it("gives failed results a hint naming the app's Slack user, and records each channel's health", async () => {
-    const integration = await connect();
-    const sender = new ScriptedSender({ "#b": [new DeliveryError("not_in_channel", false)] });
-    const results = await sendTestMessage(deps(sender), WS);
-    expect(results[0]).not.toHaveProperty("hint");
-    expect(results[1]).toMatchObject({ status: "failed", error: "not_in_channel" });
-    expect(results[1]?.hint).toContain("/invite @medulla");
-    expect(store.health.get(`${WS}/#a`)).toMatchObject({
-      status: "delivered",
-      connection_id: integration.connection_id,
-    });
-    expect(store.health.get(`${WS}/#b`)).toMatchObject({ status: "failed", last_error: "not_in_channel" });
-    expect(store.health.get(`${WS}/#b`)?.last_delivered_at).toBeUndefined();
-  });
-
-  it("stops retrying when the wait budget is spent", async () => {
-    await connect({ bot_token: "xoxb-1-secret", channel: "#a" });
-    const sender = new ScriptedSender({ "#a": [new DeliveryError("rate_limited", true, API.testWaitBudgetMs + 1)] });
-    const [result] = await sendTestMessage(deps(sender), WS);
-    expect(result).toMatchObject({ status: "failed", error: "rate_limited" });
-    expect(sender.posts).toHaveLength(1);
+    expect(results[1]?.hint).toContain("notification log");
+    expect(results[1]).not.toHaveProperty("error");
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBe(API.testWaitMs);
+    expect(Math.max(...sleeps)).toBe(API.testPollMaxMs);
   });
 });
 

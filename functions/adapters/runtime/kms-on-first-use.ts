@@ -3,8 +3,8 @@ import type { FunctionName } from "../client-hooks";
 import type { KmsKeyProviderFactory } from "./cipher";
 
 /**
- * KMS loaded on the first seal or open, for the API: only connect and test use the key, so no other route builds the
- * KMS client. The CDK bundles without code splitting, so esbuild inlines ./kms into the same file: it is parsed with
+ * KMS loaded on the first seal or open, for the API: only connect uses the key (sealing a new credential), so no
+ * other route builds the KMS client. The CDK bundles without code splitting, so esbuild inlines ./kms into the same file: it is parsed with
  * the bundle and only its evaluation waits, and measured, the API's cold start gained nothing from it (README, "Cold
  * starts").
  */

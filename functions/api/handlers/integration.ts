@@ -42,15 +42,7 @@ export function integrationHandlers(
     },
     testIntegration: async (event) => {
       const results = await sendTestMessage(
-        {
-          integrations: deps.store,
-          notifications: deps.store,
-          health: deps.store,
-          cipher: deps.cipher,
-          sender: deps.sender,
-          sleep: deps.sleep,
-          dashboardUrl: deps.dashboardUrl,
-        },
+        { integrations: deps.store, notifications: deps.store, sleep: deps.sleep, now: Date.now },
         param(event, "ws"),
       );
       return json(200, { results });

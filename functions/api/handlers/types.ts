@@ -5,7 +5,6 @@ import type {
   IntegrationStore,
   NotificationStore,
   SlackAuth,
-  SlackSender,
   TokenStore,
   WorkspaceStore,
 } from "../../core/ports";
@@ -17,7 +16,6 @@ import type { RouteId } from "../routes";
 export interface ApiDeps {
   store: WorkspaceStore & TokenStore & IntegrationStore & EventStore & NotificationStore & ChannelHealthStore;
   cipher: CredentialCipher;
-  sender: SlackSender;
   /** The connect preflight (auth.test). */
   auth: SlackAuth;
   /** Where "View in Dashboard" points when an event carries no dashboard_url. */

@@ -1,20 +1,17 @@
-import { renderTest, type SlackMessage } from "../block-kit";
-import { type AttemptOutcome, newNotification, runAttempts, withCredential } from "../delivery";
-import { CredentialUnreadableError, DomainError } from "../errors";
+import { newNotification } from "../delivery";
+import { DomainError } from "../errors";
 import { hintFor } from "../hints";
 import { newId } from "../identity";
 import { credentialHint, planIntegrationUpdate } from "../integration";
-import { API, MAX_ATTEMPTS } from "../operational";
+import { API } from "../operational";
 import type {
-  ChannelHealthStore,
   CredentialCipher,
   IntegrationRecord,
   IntegrationStore,
+  NotificationRecord,
   NotificationStore,
-  Posted,
   SlackAuth,
   SlackIdentity,
-  SlackSender,
 } from "../ports";
 import type { Method } from "../settings";
 
@@ -128,96 +125,63 @@ export async function disconnectIntegration(deps: { integrations: IntegrationSto
 
 export interface TestResult {
   channel: string;
-  status: "delivered" | "failed";
+  /** `pending`: still queued (behind the channel's earlier posts, or retrying) when the API had to answer. */
+  status: "delivered" | "failed" | "pending";
   error?: string;
-  /** What to do about the error (hints.ts). */
+  /** What to do about the error (hints.ts), or where a pending result's outcome will show. */
   hint?: string;
   notification_id: string;
 }
 
 export interface TestMessageDeps {
   integrations: IntegrationStore;
-  notifications: NotificationStore;
-  health: Pick<ChannelHealthStore, "recordHealth">;
-  cipher: CredentialCipher;
-  sender: SlackSender;
+  notifications: Pick<NotificationStore, "acceptNotifications" | "getNotifications">;
   sleep(ms: number): Promise<void>;
-  dashboardUrl: string;
+  now(): number;
 }
 
+const PENDING_HINT =
+  "Still queued behind earlier posts to this channel, or Slack is slow to answer: its outcome will be in the notification log.";
+
 /**
- * Sends the test message to every channel at once, synchronously, with the retry policy inside the API's time:
- * retries wait at most `API.testWaitBudgetMs` in all and each post times out after `API.testPostTimeoutMs`. Each
- * result is recorded in the notification log in its final state (so the pipe never queues it).
+ * Sends the test message to every channel the way every notification goes (contract section 4): a pending test
+ * notification per channel, delivered through the queue in the channel's order and pace, with the same retries. The
+ * API waits for their outcomes up to `API.testWaitMs` (polling the records), so on an idle channel it answers as the
+ * post is made; a channel still busy then answers `pending`.
  */
 export async function sendTestMessage(deps: TestMessageDeps, workspaceId: string): Promise<TestResult[]> {
   const integration = await deps.integrations.getIntegration(workspaceId);
   if (!integration) throw notConnected();
-  /** Every channel at once; `post` is absent when the credential cannot be opened (each result says so). */
-  const testAll = (post?: (channel: string, message: SlackMessage) => Promise<Posted>) =>
-    Promise.all(
-      integration.channels.map(async ({ name: channel }): Promise<TestResult> => {
-        const record = newNotification({
-          workspace_id: workspaceId,
-          event_id: "test",
-          type: "test",
-          channel,
-          connection_id: integration.connection_id,
-        });
-        const message = renderTest({ workspaceId, channel, dashboardUrl: deps.dashboardUrl, at: record.created_at });
-        let attempt = 0;
-        let waited = 0;
-        let posted: Posted = {};
-        const outcome: AttemptOutcome = post
-          ? await runAttempts({
-              begin: async () => (attempt < MAX_ATTEMPTS ? ++attempt : { stop: "attempts_exhausted" }),
-              post: async () => {
-                posted = await post(channel, message);
-              },
-              sleep: async (ms) => {
-                waited += ms;
-                await deps.sleep(ms);
-              },
-              waitBudgetMs: () => API.testWaitBudgetMs - waited,
-            })
-          : { status: "failed", error: "credential_unreadable", attempts: 0, exhausted: false };
-        const now = new Date().toISOString();
-        const error = outcome.status === "delivered" ? undefined : outcome.error;
-        await deps.notifications.putNotification({
-          ...record,
-          status: error ? "failed" : "delivered",
-          attempts: attempt,
-          // Slack's ts, as for any delivered notification (tokens only: a webhook answers none).
-          ...(error ? { error } : { delivered_at: now, ...(posted.ts ? { slack_ts: posted.ts } : {}) }),
-          updated_at: now,
-        });
-        // The test message is the channel's latest finished notification too: its health follows.
-        const connection_id = integration.connection_id;
-        await deps.health.recordHealth(
-          workspaceId,
-          channel,
-          error ? { status: "failed", error, at: now, connection_id } : { status: "delivered", at: now, connection_id },
-        );
-        const hint = error && hintFor(error, { user: integration.slack?.user });
-        return {
-          channel,
-          status: error ? "failed" : "delivered",
-          ...(error ? { error } : {}),
-          ...(hint ? { hint } : {}),
-          notification_id: record.id,
-        };
-      }),
-    );
-  try {
-    return await withCredential(deps.cipher, workspaceId, integration, (secret) =>
-      testAll((channel, message) =>
-        deps.sender.post({ method: integration.method, secret, channel }, message, {
-          timeoutMs: API.testPostTimeoutMs,
-        }),
-      ),
-    );
-  } catch (err) {
-    if (err instanceof CredentialUnreadableError) return testAll();
-    throw err;
+  const records = integration.channels.map((c) =>
+    newNotification({
+      workspace_id: workspaceId,
+      event_id: "test",
+      type: "test",
+      channel: c.name,
+      connection_id: integration.connection_id,
+    }),
+  );
+  await deps.notifications.acceptNotifications(records);
+  const ids = records.map((r) => r.id);
+  const until = deps.now() + API.testWaitMs;
+  let found = new Map<string, NotificationRecord>();
+  for (let round = 0; ; round++) {
+    found = await deps.notifications.getNotifications(workspaceId, ids);
+    const open = ids.some((id) => (found.get(id)?.status ?? "pending") === "pending");
+    if (!open || deps.now() >= until) break;
+    await deps.sleep(Math.min(API.testPollMaxMs, 50 * 2 ** round, Math.max(0, until - deps.now())));
   }
+  return records.map((r): TestResult => {
+    const n = found.get(r.id) ?? r;
+    const status = n.status === "delivered" || n.status === "failed" ? n.status : "pending";
+    const hint =
+      status === "pending" ? PENDING_HINT : n.error && hintFor(n.error, { user: integration.slack?.user });
+    return {
+      channel: r.channel,
+      status,
+      ...(status === "failed" && n.error ? { error: n.error } : {}),
+      ...(hint && status !== "delivered" ? { hint } : {}),
+      notification_id: r.id,
+    };
+  });
 }
