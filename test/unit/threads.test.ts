@@ -313,7 +313,10 @@ describe("delivering an upgrade as one thread", () => {
 
   it("counts only replies posted, and a retried older step adds its reply without moving the status back", async () => {
     // The first event's status message is posted, its reply fails for good: the thread holds no reply.
-    slack.failures = [undefined as unknown as DeliveryError, ...[1, 2, 3].map(() => new DeliveryError("http_503", true))];
+    slack.failures = [
+      undefined as unknown as DeliveryError,
+      ...[1, 2, 3].map(() => new DeliveryError("http_503", true)),
+    ];
     const scan = accept(parse(inUpgrade(scanEvent())));
     await drain(scan);
     expect(store.notifications.get(scan)).toMatchObject({ status: "failed", error: "http_503" });

@@ -174,8 +174,7 @@ export async function sendTestMessage(deps: TestMessageDeps, workspaceId: string
   return records.map((r): TestResult => {
     const n = found.get(r.id) ?? r;
     const status = n.status === "delivered" || n.status === "failed" ? n.status : "pending";
-    const hint =
-      status === "pending" ? PENDING_HINT : n.error && hintFor(n.error, { user: integration.slack?.user });
+    const hint = status === "pending" ? PENDING_HINT : n.error && hintFor(n.error, { user: integration.slack?.user });
     return {
       channel: r.channel,
       status,
