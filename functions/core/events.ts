@@ -3,7 +3,19 @@ import { severityOf } from "./severity";
 
 const version = z.string().min(1).max(64);
 const shortText = z.string().max(256);
-const score = z.number().min(0).max(100);
+/**
+ * A measure as the status message keeps it in DynamoDB: 0, or at least a millionth (DynamoDB cannot hold a number
+ * under 1e-130 at all, and its client no integer beyond 2^53), so every accepted event can be delivered.
+ */
+const measure = (max: number) =>
+  z
+    .number()
+    .min(0)
+    .max(max)
+    .refine((n) => n === 0 || n >= 1e-6, { message: "Must be 0 or at least 0.000001" });
+const score = measure(100);
+/** A year: an upgrade that ran longer is a wrong value, not a long upgrade. */
+const MAX_DURATION_SECONDS = 366 * 24 * 3600;
 /** Slack's limit for a button's url, counted in UTF-16 units. */
 const MAX_URL = 3000;
 
@@ -120,7 +132,7 @@ export const eventSchema = z.discriminatedUnion("type", [
     type: z.literal("execution_completed"),
     data: z.object({
       ...execution,
-      duration_seconds: z.number().min(0),
+      duration_seconds: measure(MAX_DURATION_SECONDS),
       rollback_status: shortText,
       confidence_score: score,
     }),

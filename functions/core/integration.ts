@@ -131,10 +131,11 @@ function channelsOf(body: z.infer<typeof integrationBodySchema>): ChannelConfig[
   const pathOf = (i: number) => (body.channels ? `channels.${i}` : "channel");
   channels.forEach((c, i) => {
     if (!CHANNEL_NAME.test(c.name) && !CHANNEL_ID.test(c.name)) {
-      // A credential pasted into the wrong field is not echoed back: error texts never carry secrets.
+      // The value is never echoed back: a credential pasted into the wrong field (Slack's, or one of our own API
+      // tokens) must not come back in an error text. The path names which channel it is.
       const message = LOOKS_LIKE_CREDENTIAL.test(c.name)
-        ? "A channel looks like a Slack token or webhook URL: those go in bot_token, user_token or webhook_url."
-        : `Channel ${JSON.stringify(c.name.slice(0, 100))} is not valid: use # and lowercase letters, digits, - _ . (at most 80), or a channel ID.`;
+        ? `${pathOf(i)} looks like a Slack token or webhook URL: those go in bot_token, user_token or webhook_url.`
+        : `${pathOf(i)} is not a valid channel: use # and lowercase letters, digits, - _ . (at most 80), or a channel ID.`;
       throw invalid("invalid_channel", message, [{ path: pathOf(i), message: "invalid channel name" }]);
     }
     if (seen.has(c.name)) {

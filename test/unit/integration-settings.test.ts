@@ -166,6 +166,21 @@ describe("threads and mentions", () => {
     }
   });
 
+  it("never echoes an invalid channel's value: our own API tokens and Slack's app tokens are secrets too", () => {
+    for (const pasted of [`mdl_SECRET${"x".repeat(37)}`, "xapp-1-A0123-99-SECRETAPP", "Not A Channel SECRET"]) {
+      let err: { code?: string; message?: string; details?: { path: string }[] } = {};
+      try {
+        planIntegrationUpdate({ bot_token: "xoxb-1", channels: ["#ok", { name: pasted }] }, undefined);
+      } catch (e) {
+        err = e as typeof err;
+      }
+      expect(err.code).toBe("invalid_channel");
+      expect(err.message).not.toContain("SECRET");
+      expect(err.message).toContain("channels.1");
+      expect(err.details?.[0]?.path).toBe("channels.1");
+    }
+  });
+
   it("refuses an unknown severity in mention_on", () => {
     expect(
       codeOf(() =>

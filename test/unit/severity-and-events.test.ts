@@ -34,6 +34,22 @@ describe("event schema", () => {
     }
   });
 
+  it("takes only scores and durations DynamoDB can keep for the thread, so an accepted event can be delivered", () => {
+    const completed = (data: Record<string, unknown>) => {
+      const e = completedEvent();
+      return { ...e, data: { ...e.data, ...data } };
+    };
+    for (const bad of [1e-200, 1e-7, -1, 101, Number.NaN])
+      expect(eventSchema.safeParse(scanEvent({}, { risk_score: bad })).success, String(bad)).toBe(false);
+    for (const bad of [1e16, 1e308, 1e-200, 366 * 24 * 3600 + 1])
+      expect(eventSchema.safeParse(completed({ duration_seconds: bad })).success, String(bad)).toBe(false);
+    expect(eventSchema.safeParse(completed({ confidence_score: 1e-200 })).success).toBe(false);
+    for (const ok of [0, 1e-6, 0.5, 85.25, 100])
+      expect(eventSchema.safeParse(scanEvent({}, { risk_score: ok })).success, String(ok)).toBe(true);
+    for (const ok of [0, 12.5, 3725, 366 * 24 * 3600])
+      expect(eventSchema.safeParse(completed({ duration_seconds: ok })).success, String(ok)).toBe(true);
+  });
+
   it("accepts RFC 3339 with offsets and rejects other dates", () => {
     expect(eventSchema.safeParse({ ...startedEvent(), occurred_at: "2026-11-20T10:00:00+02:00" }).success).toBe(true);
     expect(eventSchema.safeParse({ ...startedEvent(), occurred_at: "2026-11-20" }).success).toBe(false);
