@@ -11,9 +11,17 @@ export type ApiEvent = APIGatewayProxyEventV2 & { principal?: Principal; json?: 
 export type ApiResult = Exclude<APIGatewayProxyResultV2, string>;
 type Middleware = MiddlewareObj<ApiEvent, ApiResult, Error, Context>;
 
+/**
+ * An API answer. Never stored by a browser or a proxy (`no-store`): some carry a token once (a new workspace, a new
+ * token), the rest a workspace's settings and log.
+ */
 export const json = (statusCode: number, body?: unknown, headers: Record<string, string> = {}): ApiResult => ({
   statusCode,
-  headers: { ...(body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }), ...headers },
+  headers: {
+    ...(body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
+    "cache-control": "no-store",
+    ...headers,
+  },
   body: body === undefined ? "" : JSON.stringify(body),
 });
 

@@ -42,6 +42,8 @@ describe("authentication and scopes", () => {
       token: w.token,
       body: { name: "engine", scopes: ["events:write"] },
     });
+    // A response that carries a token is never kept by a browser or a proxy.
+    expect(minted.headers.get("cache-control")).toBe("no-store");
     const me = await t.call("GET", "/v1/me", { token: minted.body.token });
     expect(me.body).toEqual({ admin: false, workspace_id: w.ws, token_id: minted.body.id, scopes: ["events:write"] });
     expectError(await t.call("GET", "/v1/me"), 401, "unauthorized");
