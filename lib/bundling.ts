@@ -7,8 +7,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
  * esbuild, and the bundle tests and the benchmark build with the same values, so what they inspect is what deploys.
  */
 export const LAMBDA_BUNDLING = {
-  /** Node.js 22, the functions' runtime. */
-  target: "node22",
+  /** Node.js 24, the functions' runtime. */
+  target: "node24",
   mainFields: ["module", "main"],
   /** ESM output still meets CommonJS dependencies that call require(). */
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",

@@ -28,11 +28,6 @@ export function acknowledgeAcceptedFindings(stateful: StatefulStack, stateless: 
       "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
       "Lets the function write its own logs only; CDK attaches it to every Lambda role.",
     );
-    ack(
-      f,
-      "AwsSolutions-L1",
-      "Pinned to nodejs22.x on purpose: the runtime the service is built and tested for; moving is a deliberate change.",
-    );
   }
   ack(
     stateless.api,

@@ -25,8 +25,8 @@ export interface ServiceFunctionProps {
 }
 
 /**
- * Every Lambda of the service: Node.js 22 on arm64, bundled by the local esbuild (never Docker) as minified ESM with
- * source maps, its own log group with the stage's retention, Powertools settings and, where the stage has it on, X-Ray
+ * Every Lambda of the service: Node.js 24 on arm64 (nodejs22.x is deprecated from 2027-04-30; 24 is supported to
+ * 2028-04-30), bundled by the local esbuild (never Docker) as minified ESM with source maps, its own log group with the stage's retention, Powertools settings and, where the stage has it on, X-Ray
  * tracing.
  */
 export class ServiceFunction extends Construct {
@@ -54,7 +54,7 @@ export class ServiceFunction extends Construct {
       handler: "handler",
       projectRoot: root,
       depsLockFilePath: `${root}package-lock.json`,
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       description: props.description,
       timeout: props.timeout,

@@ -236,12 +236,12 @@ describe("functions", () => {
     expect(() => resolveStage("prod", { tracing: "yes" })).toThrow(/on or off/);
   });
 
-  it("three functions on nodejs22.x arm64, JSON logs in their own log group, Powertools settings", () => {
+  it("three functions on nodejs24.x arm64, JSON logs in their own log group, Powertools settings", () => {
     const fns = resources(dev.stateless, "AWS::Lambda::Function");
     expect(fns).toHaveLength(3);
     for (const f of fns) {
       expect(f.Properties).toMatchObject({
-        Runtime: "nodejs22.x",
+        Runtime: "nodejs24.x",
         Architectures: ["arm64"],
         LoggingConfig: { LogFormat: "JSON", LogGroup: expect.anything() },
       });
