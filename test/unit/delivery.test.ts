@@ -383,6 +383,15 @@ describe("channel health follows each finished notification", () => {
     ["disabled", () => (store.integration = { ...integration, enabled: false })],
     ["attempts_exhausted", () => void store.notifications.set("n1", pending("n1", 3))],
   ];
+  it("a test message is posted while notifications are turned off: the person asked for it", async () => {
+    store.integration = { ...integration, enabled: false };
+    store.notifications.set("t1", { ...pending("t1"), type: "test", event_id: "test" });
+    const sender = new ScriptedSender();
+    expect((await setup(sender)(ref("t1"), plenty)).status).toBe("delivered");
+    expect(sender.calls).toHaveLength(1);
+    expect(store.notifications.get("t1")).toMatchObject({ status: "delivered" });
+  });
+
   it.each(arrangements)("a failure without a post (%s) records it too", async (error, arrange) => {
     store.notifications.set("n1", pending("n1"));
     arrange();
