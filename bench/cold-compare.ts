@@ -4,7 +4,7 @@
  * (lib/bundling.ts, source maps on) and started with --enable-source-maps, as the functions run.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +28,9 @@ mkdirSync(other, { recursive: true });
 execFileSync("sh", ["-c", `git archive ${JSON.stringify(ref)} functions | tar -x -C ${JSON.stringify(other)}`], {
   cwd: root,
 });
+// The console's assets module is built, not committed (console/build.ts): the working tree's stands in for the ref's.
+const ASSETS = "functions/api/console/assets.generated.js";
+copyFileSync(join(root, ASSETS), join(other, ASSETS));
 const out = mkdtempSync(join(tmpdir(), "bench-compare-"));
 const env = {
   ...LAMBDA_BASE_ENV,
