@@ -66,10 +66,11 @@ describe("each function loads only the clients its own routes use", () => {
       expect(has(inBundle, other), `${other} in the authorizer bundle`).toBe(false);
   });
 
-  it("the API holds no SQS, and loads KMS only through the dynamic import used by connect", () => {
+  it("the API holds no SQS nor the Slack SDK (delivery posts), and loads KMS only through connect's dynamic import", () => {
     const { inBundle, loadedAtImport } = graphs.api;
     expect(has(loadedAtImport, CLIENT.dynamodb)).toBe(true);
     expect(has(inBundle, CLIENT.sqs)).toBe(false);
+    expect(has(inBundle, CLIENT.slack), "the Slack SDK in the API bundle").toBe(false);
     expect(has(inBundle, CLIENT.kms)).toBe(true);
     expect(has(loadedAtImport, CLIENT.kms), "KMS reached by a static import from the API's entry").toBe(false);
   });
