@@ -403,10 +403,14 @@ export function makeDeliver(deps: DeliverDeps) {
         const { outcome, posted } = await notificationAttempts(() =>
           deps.sender.post(target(secret), message, { threadTs: parent.ts, broadcast: broadcasts(upgrade) }),
         );
-        if (outcome.status === "failed" && GONE_THREAD.has(outcome.error) && parent.reopened_for !== current.id) {
+        if (
+          outcome.status === "failed" &&
+          GONE_THREAD.has(outcome.error) &&
+          parent.reopened_for !== current.dispatch_id
+        ) {
           // Deleted under us: a new status message starts the thread again (recorded, so a requeue remembers it),
-          // and this reply goes there. Once per notification: refused again, it fails.
-          thread = { ...parent, gone: true, reopened_for: current.id };
+          // and this reply goes there. Once per delivery: refused again, it fails (a retry may start it again).
+          thread = { ...parent, gone: true, reopened_for: current.dispatch_id };
           await deps.store.openThread(thread, { replacing: parent.ts });
           continue;
         }

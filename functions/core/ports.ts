@@ -113,8 +113,9 @@ export interface ThreadRecord {
   /** Slack said the status message is gone or not editable: the next step posts a new one. */
   gone?: true;
   /**
-   * The notification whose refused reply (thread gone) started this thread again: it may do so once, so a thread
-   * Slack refuses as soon as it is opened ends that notification instead of looping.
+   * The dispatch (a notification's delivery, each retry a new one) whose refused reply (thread gone) started this
+   * thread again: it may do so once, so a thread Slack refuses as soon as it is opened ends that delivery instead of
+   * looping, and a retry may start it again.
    */
   reopened_for?: string;
   updated_at: string;

@@ -309,6 +309,22 @@ describe("delivering an upgrade as one thread", () => {
     await drain(other);
     expect(slack.calls.map((c) => c.kind)).toEqual(["post", "post"]);
     expect(store.notifications.get(other)).toMatchObject({ status: "failed", error: "invalid_thread_ts" });
+
+    // Retried (a new dispatch, as the retry route makes): it may start the thread again once more.
+    slack.calls = [];
+    slack.failures = [new DeliveryError("thread_not_found", false)];
+    const failed = store.notifications.get(other) as NotificationRecord;
+    store.notifications.set(other, {
+      ...failed,
+      status: "pending",
+      attempts: 0,
+      outcomes: 0,
+      error: undefined,
+      dispatch_id: `${other}.retry`,
+    });
+    await drain(other);
+    expect(slack.calls.map((c) => c.kind)).toEqual(["post", "reply"]);
+    expect(store.notifications.get(other)).toMatchObject({ status: "delivered", thread_ts: slack.calls[0]?.ts });
   });
 
   it("counts only replies posted, and a retried older step adds its reply without moving the status back", async () => {
