@@ -158,8 +158,12 @@ export const ROUTES = [
     access: wsScope("integration:write"),
     body: "optional",
     ids: ws,
-    summary: "Send the test message to every channel",
-    success: { status: 200, description: "Each channel's result", schema: testResultsSchema },
+    summary: "Send the test message to every channel (queued like any notification, in each channel's order and pace)",
+    success: {
+      status: 200,
+      description: "Each channel's result, waited for up to 20 s: pending for a channel still busy then",
+      schema: testResultsSchema,
+    },
   },
   {
     id: "postEvent",
