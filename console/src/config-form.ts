@@ -374,6 +374,8 @@ export function configForm(opts: {
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
+    // Busy with the last one (the preflight can take a few seconds): one save at a time.
+    if (submit.getAttribute("aria-disabled") === "true") return;
     summary.hidden = true;
     credError(null);
     channelError(null);
@@ -422,7 +424,8 @@ export function configForm(opts: {
     body.conditions = all.conditions satisfies Condition[];
     body.enabled = enabled.checked;
     if (method !== "webhook") body.threads = threads.checked;
-    submit.disabled = true;
+    // Marked busy rather than disabled, so the focus stays on it while Slack is asked.
+    submit.setAttribute("aria-disabled", "true");
     submit.setAttribute("aria-busy", "true");
     const label = submit.textContent;
     submit.textContent = secret && method !== "webhook" ? "Checking with Slack…" : "Saving…";
@@ -446,7 +449,7 @@ export function configForm(opts: {
         summary.focus();
       }
     } finally {
-      submit.disabled = false;
+      submit.removeAttribute("aria-disabled");
       submit.removeAttribute("aria-busy");
       submit.textContent = label;
     }

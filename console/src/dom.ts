@@ -60,23 +60,38 @@ export function safeLink(href: string, label: Child | Child[], attrs: Attrs = {}
     : h("span", { class: "sl-link-text" }, label);
 }
 
-/** "2 min ago", "just now", or the date, for a timestamp; the full time is in the element's title. */
+/** "2 min ago", "just now", or the date. */
+function relativeTime(at: Date): string {
+  const s = Math.round((Date.now() - at.getTime()) / 1000);
+  return s < 10
+    ? "just now"
+    : s < 60
+      ? `${s} s ago`
+      : s < 3600
+        ? `${Math.floor(s / 60)} min ago`
+        : s < 86400
+          ? `${Math.floor(s / 3600)} h ago`
+          : at.toLocaleDateString();
+}
+
+/** A timestamp as relativeTime says it (kept current by refreshTimes); the full time is in the element's title. */
 export function timeEl(iso: string | null | undefined): HTMLElement | string {
   if (!iso) return "—";
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
-  const s = Math.round((Date.now() - at.getTime()) / 1000);
-  const rel =
-    s < 10
-      ? "just now"
-      : s < 60
-        ? `${s} s ago`
-        : s < 3600
-          ? `${Math.floor(s / 60)} min ago`
-          : s < 86400
-            ? `${Math.floor(s / 3600)} h ago`
-            : at.toLocaleDateString();
-  return h("time", { datetime: iso, title: at.toLocaleString() }, rel);
+  return h("time", { datetime: iso, title: at.toLocaleString() }, relativeTime(at));
+}
+
+/**
+ * Says every shown time again, as of now: rows drawn at different moments then agree with their order, and "just
+ * now" does not stay.
+ */
+export function refreshTimes(root: ParentNode = document) {
+  for (const t of root.querySelectorAll<HTMLTimeElement>("time[datetime]")) {
+    const at = new Date(t.dateTime);
+    const rel = Number.isNaN(at.getTime()) ? t.textContent : relativeTime(at);
+    if (t.textContent !== rel) t.textContent = rel;
+  }
 }
 
 /** A card: a section named by its heading, with a one-line description, an optional icon and badge, then content. */

@@ -141,20 +141,23 @@ export function notificationLog(ctx: {
   };
 
   let following = false;
+  let fastUntil = 0;
   let followUntil = 0;
   /**
    * Follows the pending rows shown until the delivery worker has an outcome for each, in place: about four requests
-   * a second however many rows wait, for up to 15 s after the last reason to (the log's Refresh shows later ones).
+   * a second however many rows wait for 15 s after the last reason to, then a round every few seconds up to two
+   * minutes (a test message queued behind a backlog settles that late; the log's Refresh shows later ones).
    */
   async function follow() {
-    followUntil = Date.now() + 15_000;
+    fastUntil = Date.now() + 15_000;
+    followUntil = Date.now() + 120_000;
     if (following) return;
     following = true;
     try {
       for (;;) {
         const pending = [...rows.querySelectorAll<HTMLTableRowElement>('tr[data-status="pending"]')].slice(0, 10);
         if (!pending.length || Date.now() > followUntil) return;
-        await new Promise((r) => setTimeout(r, 250 * pending.length));
+        await new Promise((r) => setTimeout(r, 250 * pending.length + (Date.now() > fastUntil ? 2_500 : 0)));
         const settled = await Promise.all(
           pending.map(async (tr) => {
             const n = await ctx.api.call<NotificationView>("GET", `${ctx.base}/notifications/${tr.dataset.id}`);

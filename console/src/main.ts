@@ -1,5 +1,5 @@
 import { apiWith, ApiError, type Api, type IntegrationView, type Me } from "./api";
-import { focusIfLost, h, replace, uid } from "./dom";
+import { focusIfLost, h, refreshTimes, replace, uid } from "./dom";
 import { notificationLog } from "./log";
 import { previewPanel } from "./preview";
 import { slackCard } from "./slack-card";
@@ -228,6 +228,9 @@ function workspaceScreen(api: Api, me: Me, early?: Promise<IntegrationView>) {
   );
   void card.load(early);
 }
+
+// Relative times ("20 s ago") stay true while the page is open.
+setInterval(() => refreshTimes(), 10_000);
 
 const stored = sessionStorage.getItem(TOKEN_KEY);
 if (stored) void signIn(stored, true);

@@ -1,4 +1,12 @@
-import { type Api, ApiError, type ChannelView, type IntegrationView, METHOD_LABEL, type TestResult } from "./api";
+import {
+  type Api,
+  ApiError,
+  type ChannelView,
+  type IntegrationView,
+  METHOD_LABEL,
+  type NotificationView,
+  type TestResult,
+} from "./api";
 import { describeConditions } from "./conditions";
 import { configForm } from "./config-form";
 import { card, focusIfLost, h, hintText, replace, safeLink, timeEl } from "./dom";
@@ -152,52 +160,107 @@ export function slackCard(ctx: {
     );
     const disconnectButton = h("button", { type: "button", class: "danger", disabled: !ctx.canWrite }, "Disconnect");
 
+    /** The results of one test: a heading that sums them up and a line per channel, redrawn as pending ones settle. */
+    const drawResults = (all: TestResult[]) => {
+      const failed = all.filter((x) => x.status === "failed").length;
+      const pending = all.filter((x) => x.status === "pending").length;
+      const of = (n: number) => `${n} of ${all.length} channel${all.length === 1 ? "" : "s"}`;
+      const summary = [
+        ...(failed ? [`${of(failed)} failed`] : []),
+        ...(pending ? [`${of(pending)} still queued`] : []),
+      ];
+      const heading = results.querySelector("h3");
+      const hadFocus = !!heading && heading === document.activeElement;
+      replace(
+        results,
+        h(
+          "h3",
+          { tabindex: "-1" },
+          summary.length
+            ? `Test message: ${summary.join(", ")}`
+            : `Test message delivered to ${all.length} channel${all.length === 1 ? "" : "s"}`,
+        ),
+        h(
+          "ul",
+          { class: "results" },
+          ...all.map((x) =>
+            h(
+              "li",
+              { class: `result result-${x.status}` },
+              h("span", { class: "channel-name" }, x.channel),
+              h("span", { class: `badge ${TEST_BADGE[x.status].cls}` }, TEST_BADGE[x.status].text),
+              x.error ? h("code", {}, x.error) : null,
+              x.hint ? h("p", { class: "hint-box" }, ...hintText(x.hint)) : null,
+            ),
+          ),
+        ),
+      );
+      if (hadFocus) (results.querySelector("h3") as HTMLElement).focus();
+    };
+
+    /**
+     * A channel still queued when the API answered is followed until its test message settles (a round every 2 s, for
+     * up to two minutes), and its line then says what happened, as the log does.
+     */
+    const followResults = async (all: TestResult[]) => {
+      const until = Date.now() + 120_000;
+      while (all.some((x) => x.status === "pending") && Date.now() < until && results.isConnected) {
+        await new Promise((r) => setTimeout(r, 2_000));
+        let changed = false;
+        try {
+          all = await Promise.all(
+            all.map(async (x) => {
+              if (x.status !== "pending") return x;
+              const n = await ctx.api.call<NotificationView>("GET", `${ctx.base}/notifications/${x.notification_id}`);
+              if (n.status === "pending") return x;
+              changed = true;
+              return {
+                channel: x.channel,
+                status: n.status,
+                ...(n.error ? { error: n.error } : {}),
+                ...(n.hint ? { hint: n.hint } : {}),
+                notification_id: x.notification_id,
+              };
+            }),
+          );
+        } catch {
+          return; // The API could not be asked: the log and its Refresh still have the outcome.
+        }
+        if (changed && results.isConnected) {
+          drawResults(all);
+          await refreshView();
+        }
+      }
+    };
+
+    let testing = false;
     testButton.addEventListener("click", async () => {
-      testButton.disabled = true;
+      if (testing) return;
+      // Marked busy rather than disabled, so the focus stays on it while the channels are tried (up to 20 s).
+      testing = true;
+      testButton.setAttribute("aria-disabled", "true");
       testButton.textContent = "Sending…";
+      // What would take the results away meanwhile waits for them.
+      editButton.disabled = true;
+      disconnectButton.disabled = true;
       replace(results, h("p", { class: "muted" }, "Sending the test message to each channel…"));
       try {
         const r = await ctx.api.call<{ results: TestResult[] }>("POST", `${ctx.base}/integrations/slack/test`);
-        const failed = r.results.filter((x) => x.status === "failed").length;
-        const pending = r.results.filter((x) => x.status === "pending").length;
-        const of = (n: number) => `${n} of ${r.results.length} channel${r.results.length === 1 ? "" : "s"}`;
-        const summary = [
-          ...(failed ? [`${of(failed)} failed`] : []),
-          ...(pending ? [`${of(pending)} still queued`] : []),
-        ];
-        replace(
-          results,
-          h(
-            "h3",
-            { tabindex: "-1" },
-            summary.length
-              ? `Test message: ${summary.join(", ")}`
-              : `Test message delivered to ${r.results.length} channel${r.results.length === 1 ? "" : "s"}`,
-          ),
-          h(
-            "ul",
-            { class: "results" },
-            ...r.results.map((x) =>
-              h(
-                "li",
-                { class: `result result-${x.status}` },
-                h("span", { class: "channel-name" }, x.channel),
-                h("span", { class: `badge ${TEST_BADGE[x.status].cls}` }, TEST_BADGE[x.status].text),
-                x.error ? h("code", {}, x.error) : null,
-                x.hint ? h("p", { class: "hint-box" }, ...hintText(x.hint)) : null,
-              ),
-            ),
-          ),
-        );
+        drawResults(r.results);
         ctx.onChange(false);
         await refreshView();
+        void followResults(r.results);
       } catch (err) {
         replace(results, h("p", { class: "error", role: "alert" }, (err as Error).message));
       } finally {
-        testButton.disabled = false;
+        testing = false;
+        testButton.removeAttribute("aria-disabled");
         testButton.textContent = "Test Integration";
-        // The button lost the focus while it was disabled: it goes to the answer (its heading, or the error).
-        focusIfLost((results.querySelector("h3") as HTMLElement | null) ?? results);
+        editButton.disabled = !ctx.canWrite;
+        disconnectButton.disabled = !ctx.canWrite;
+        // The answer takes the focus from the button (its heading, or the error).
+        const answer = (results.querySelector("h3") as HTMLElement | null) ?? results;
+        if (document.activeElement === testButton || document.activeElement === document.body) answer.focus();
       }
     });
 
@@ -221,6 +284,10 @@ export function slackCard(ctx: {
         confirmBox.hidden = true;
         disconnectButton.focus();
       });
+      // Escape is Cancel, as in any dialog.
+      confirmBox.onkeydown = (e) => {
+        if (e.key === "Escape") cancel.click();
+      };
       confirm.addEventListener("click", async () => {
         confirm.disabled = true;
         try {

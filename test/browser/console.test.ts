@@ -512,6 +512,30 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await close();
   });
 
+  it("keeps the focus on Test Integration while it works, and follows a channel still queued to its outcome", async () => {
+    const { page, problems, close } = await signedIn({
+      connect: { bot_token: "xoxb-test-1234", channels: ["#upgrades"] },
+    });
+    // The API's answer as it is when a channel is still busy at the end of its wait (20 s): pending, for the very
+    // test notification the service is delivering. The page then follows it on its own.
+    await page.route("**/integrations/slack/test", async (route) => {
+      const real = await route.fetch();
+      const body = (await real.json()) as { results: Record<string, unknown>[] };
+      const results = body.results.map(({ error: _e, ...r }) => ({ ...r, status: "pending", hint: "Still queued." }));
+      await route.fulfill({ response: real, json: { results } });
+    });
+    await button(page, "Test Integration").click();
+    // Busy, not disabled: the focus stays where the person pressed.
+    expect(await focused(page)).toMatch(/^button (Sending…|Test Integration)$/);
+    const results = page.locator(".test-results");
+    await results.getByText("Test message: 1 of 1 channel still queued").waitFor();
+    expect(await results.getByRole("listitem").textContent()).toContain("Still queued");
+    await results.getByText("Test message delivered to 1 channel").waitFor({ timeout: 15_000 });
+    expect(await results.getByRole("listitem").textContent()).toContain("Delivered");
+    expect(problems).toEqual([]);
+    await close();
+  });
+
   it("reads the log newest first, filters it by status, loads more, and retries a failed notification", async () => {
     const w = await t.workspace();
     await w.connect({ bot_token: "xoxb-test-1234", channels: ["#log"] });
@@ -768,6 +792,11 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await page.getByText("Disconnect Slack? The credential is erased").waitFor();
     await shoot(page, "10-disconnect-confirm");
     expect(await axeFindings(page)).toEqual([]);
+    // Escape is Cancel: the question goes away and the focus is back on Disconnect.
+    await page.keyboard.press("Escape");
+    await page.getByText("Disconnect Slack? The credential is erased").waitFor({ state: "hidden" });
+    expect(await focused(page)).toBe("button Disconnect");
+    await button(page, "Disconnect").click();
     await button(page, "Cancel").click();
     expect((await t.call("GET", `${w.base}/integrations/slack`, { token: w.token })).status).toBe(200);
     await button(page, "Disconnect").click();
