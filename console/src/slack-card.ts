@@ -138,7 +138,10 @@ export function slackCard(ctx: {
         view = saved;
         showConnected();
         live.textContent = first ? "Slack is connected." : "Settings saved.";
-        (body.querySelector("h3") as HTMLElement | null)?.focus();
+        // The card's heading, so what follows is read from the top: the method, the credential, the Slack team.
+        const heading = el.querySelector("h2") as HTMLElement;
+        heading.tabIndex = -1;
+        heading.focus();
         ctx.onChange(true);
       },
       onCancel: () => (view ? showConnected(true) : showNotConnected(true)),

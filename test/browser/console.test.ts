@@ -293,6 +293,8 @@ describe("the console in a browser", { timeout: 90_000 }, () => {
     await button(page, "Connect").click();
     await button(page, "Test Integration").waitFor();
     await page.getByText("Connected", { exact: true }).waitFor();
+    // The focus goes to the card's heading, so the connection is read from its top (method, credential, team).
+    await expectFocusIn(page, page.getByRole("heading", { name: "Slack", level: 2 }));
     await shoot(page, "04-connected");
     expect(await axeFindings(page)).toEqual([]);
     expect(await page.getByText("…1234").count()).toBe(1);
