@@ -10,7 +10,7 @@ import {
   SEVERITIES,
 } from "./api";
 import { conditionsEditor, type ConditionsEditor } from "./conditions";
-import { h, replace, uid } from "./dom";
+import { h, isBusy, markBusy, replace, uid } from "./dom";
 
 const MAX_CHANNELS = 20;
 const MAX_MENTIONS = 10;
@@ -375,7 +375,7 @@ export function configForm(opts: {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     // Busy with the last one (the preflight can take a few seconds): one save at a time.
-    if (submit.getAttribute("aria-disabled") === "true") return;
+    if (isBusy(submit)) return;
     summary.hidden = true;
     credError(null);
     channelError(null);
@@ -424,11 +424,8 @@ export function configForm(opts: {
     body.conditions = all.conditions satisfies Condition[];
     body.enabled = enabled.checked;
     if (method !== "webhook") body.threads = threads.checked;
-    // Marked busy rather than disabled, so the focus stays on it while Slack is asked.
-    submit.setAttribute("aria-disabled", "true");
-    submit.setAttribute("aria-busy", "true");
-    const label = submit.textContent;
-    submit.textContent = secret && method !== "webhook" ? "Checking with Slack…" : "Saving…";
+    // The focus stays on it while Slack is asked.
+    const done = markBusy(submit, secret && method !== "webhook" ? "Checking with Slack…" : "Saving…");
     try {
       const saved = await opts.api.call<IntegrationView>("PUT", `${opts.base}/integrations/slack`, body);
       opts.onSaved(saved);
@@ -449,9 +446,7 @@ export function configForm(opts: {
         summary.focus();
       }
     } finally {
-      submit.removeAttribute("aria-disabled");
-      submit.removeAttribute("aria-busy");
-      submit.textContent = label;
+      done();
     }
   });
 

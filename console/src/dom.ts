@@ -117,3 +117,21 @@ export function card(
 export function hintText(s: string): Node[] {
   return s.split(/`([^`]+)`/).map((part, i) => (i % 2 ? h("code", {}, part) : text(part)));
 }
+
+/**
+ * Marks a button at work with `label` as its text: busy (`aria-disabled`, `aria-busy`) rather than disabled, so the
+ * focus stays on it while it works. Returns what puts it back; isBusy tells a second press to wait.
+ */
+export function markBusy(button: HTMLButtonElement, label: string): () => void {
+  const idle = button.textContent;
+  button.setAttribute("aria-disabled", "true");
+  button.setAttribute("aria-busy", "true");
+  button.textContent = label;
+  return () => {
+    button.removeAttribute("aria-disabled");
+    button.removeAttribute("aria-busy");
+    button.textContent = idle;
+  };
+}
+
+export const isBusy = (button: HTMLButtonElement) => button.getAttribute("aria-busy") === "true";

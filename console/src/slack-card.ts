@@ -9,7 +9,7 @@ import {
 } from "./api";
 import { describeConditions } from "./conditions";
 import { configForm } from "./config-form";
-import { card, focusIfLost, h, hintText, replace, safeLink, timeEl } from "./dom";
+import { card, focusIfLost, h, hintText, isBusy, markBusy, replace, safeLink, timeEl } from "./dom";
 
 /** How each test result reads. */
 const TEST_BADGE: Record<TestResult["status"], { cls: string; text: string }> = {
@@ -167,7 +167,8 @@ export function slackCard(ctx: {
     const drawResults = (all: TestResult[]) => {
       const failed = all.filter((x) => x.status === "failed").length;
       const pending = all.filter((x) => x.status === "pending").length;
-      const of = (n: number) => `${n} of ${all.length} channel${all.length === 1 ? "" : "s"}`;
+      const channels = `${all.length} channel${all.length === 1 ? "" : "s"}`;
+      const of = (n: number) => `${n} of ${channels}`;
       const summary = [
         ...(failed ? [`${of(failed)} failed`] : []),
         ...(pending ? [`${of(pending)} still queued`] : []),
@@ -179,9 +180,7 @@ export function slackCard(ctx: {
         h(
           "h3",
           { tabindex: "-1" },
-          summary.length
-            ? `Test message: ${summary.join(", ")}`
-            : `Test message delivered to ${all.length} channel${all.length === 1 ? "" : "s"}`,
+          summary.length ? `Test message: ${summary.join(", ")}` : `Test message delivered to ${channels}`,
         ),
         h(
           "ul",
@@ -236,13 +235,10 @@ export function slackCard(ctx: {
       }
     };
 
-    let testing = false;
     testButton.addEventListener("click", async () => {
-      if (testing) return;
-      // Marked busy rather than disabled, so the focus stays on it while the channels are tried (up to 20 s).
-      testing = true;
-      testButton.setAttribute("aria-disabled", "true");
-      testButton.textContent = "Sending…";
+      if (isBusy(testButton)) return;
+      // The focus stays on it while the channels are tried (up to 20 s).
+      const done = markBusy(testButton, "Sending…");
       // What would take the results away meanwhile waits for them.
       editButton.disabled = true;
       disconnectButton.disabled = true;
@@ -256,9 +252,7 @@ export function slackCard(ctx: {
       } catch (err) {
         replace(results, h("p", { class: "error", role: "alert" }, (err as Error).message));
       } finally {
-        testing = false;
-        testButton.removeAttribute("aria-disabled");
-        testButton.textContent = "Test Integration";
+        done();
         editButton.disabled = !ctx.canWrite;
         disconnectButton.disabled = !ctx.canWrite;
         // The answer takes the focus from the button (its heading, or the error).
