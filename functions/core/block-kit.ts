@@ -46,15 +46,21 @@ export const escapeLine = (s: string) => escapeMrkdwn(s.replace(/[\p{Cc}\u2028\u
 /** Event text for a code block, escaped: a run of backticks in it is broken up, so it cannot close the block. */
 const escapeCode = (s: string) => escapeMrkdwn(s).replace(/`{3,}/g, (run) => run.split("").join("\u200b"));
 
+/** Where one character as a person reads it (a grapheme: an emoji with its joiners, a letter with its accents) begins. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
 /**
- * Cuts to at most `max` UTF-16 units, ellipsis included, never splitting an escape sequence or a surrogate pair (half
- * a pair is not valid text, and Slack may refuse it).
+ * Cuts to at most `max` UTF-16 units, ellipsis included, at the start of a grapheme (never inside an emoji sequence,
+ * a letter's accents, a surrogate pair: half a pair is not valid text, and Slack may refuse it), and never inside an
+ * escape sequence. A single grapheme longer than the room is cut between code points instead.
  */
 export function truncate(s: string, max: number): string {
   if (s.length <= max) return s;
   let end = max - 1;
+  const start = graphemes.segment(s).containing(end)?.index ?? end;
   const last = s.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
+  if (start > 0) end = start;
+  else if (last >= 0xd800 && last <= 0xdbff) end--;
   return `${s.slice(0, end).replace(/&[a-z]{0,4}$/, "")}…`;
 }
 
