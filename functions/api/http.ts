@@ -53,9 +53,15 @@ export const errorEnvelope = (): Middleware => ({
 const decodeBody = (event: APIGatewayProxyEventV2): Buffer =>
   event.body ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0);
 
+/** JSON, in UTF-8 (RFC 8259 allows no other charset): a `charset` parameter, when given, must say so. */
 const isJsonType = (type: string | undefined) => {
-  const media = (type ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-  return media === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(media);
+  const [mediaType = "", ...params] = (type ?? "").toLowerCase().split(";");
+  const media = mediaType.trim();
+  const charset = params.map((p) => /^\s*charset\s*=\s*"?([^"\s]*)"?\s*$/.exec(p)?.[1]).find((c) => c !== undefined);
+  return (
+    (media === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(media)) &&
+    (charset === undefined || charset === "utf-8" || charset === "utf8")
+  );
 };
 
 export type BodyMode = "required" | "optional" | "none";
@@ -74,7 +80,7 @@ export const jsonBody = (mode: BodyMode): Middleware => ({
       return;
     }
     if (!isJsonType(event.headers?.["content-type"])) {
-      throw new DomainError("unsupported_media_type", "Send the body as application/json.");
+      throw new DomainError("unsupported_media_type", "Send the body as application/json, in UTF-8.");
     }
     const coding = (event.headers?.["content-encoding"] ?? "identity").trim().toLowerCase();
     if (coding !== "identity") {

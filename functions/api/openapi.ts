@@ -39,7 +39,12 @@ function operation(route: RouteSpec): ZodOpenApiOperationObject {
   const path = names.length
     ? z.object(Object.fromEntries(names.map((n) => [n, z.string().regex(route.ids?.[n] ?? /.+/)])))
     : undefined;
-  const success = route.success;
+  const answer = (a: RouteSpec["success"]) => ({
+    [String(a.status)]: {
+      description: a.description,
+      ...(a.schema ? { content: { "application/json": { schema: a.schema } } } : {}),
+    },
+  });
   return {
     operationId: route.id,
     summary: route.summary,
@@ -54,10 +59,8 @@ function operation(route: RouteSpec): ZodOpenApiOperationObject {
         }
       : {}),
     responses: {
-      [String(success.status)]: {
-        description: success.description,
-        ...(success.schema ? { content: { "application/json": { schema: success.schema } } } : {}),
-      },
+      ...answer(route.success),
+      ...(route.alsoSuccess ? answer(route.alsoSuccess) : {}),
       ...errorAnswers(route),
     },
   };

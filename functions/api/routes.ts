@@ -22,6 +22,12 @@ import {
 
 export type Method = "GET" | "POST" | "PUT" | "DELETE";
 
+interface Answer {
+  status: number;
+  description: string;
+  schema?: z.ZodType;
+}
+
 export interface RouteSpec {
   /** Names the handler that serves it (functions/api/handlers). */
   id: string;
@@ -36,7 +42,9 @@ export interface RouteSpec {
   /** The schemas that validate the request: the handlers parse with these same objects. */
   request?: { body?: z.ZodType; query?: z.ZodObject };
   /** The success answer; the error answers follow from access, ids and body (see openapi.ts). */
-  success: { status: number; description: string; schema?: z.ZodType };
+  success: Answer;
+  /** Another success answer the route gives, with its own status. */
+  alsoSuccess?: Answer;
 }
 
 const ws = { ws: ID_PATTERNS.workspace };
@@ -177,6 +185,11 @@ export const ROUTES = [
     success: {
       status: 202,
       description: "Accepted: one pending notification per channel",
+      schema: acceptedEventSchema,
+    },
+    alsoSuccess: {
+      status: 200,
+      description: "A repeat of a known event_id with the same body: the first answer again, nothing new sent",
       schema: acceptedEventSchema,
     },
   },

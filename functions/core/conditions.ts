@@ -2,6 +2,8 @@ import * as z from "zod";
 
 export const OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
 
+const WITH_VALUES: readonly string[] = ["In", "NotIn"];
+
 export const conditionSchema = z
   .object({
     key: z.string().min(1).max(128),
@@ -9,8 +11,14 @@ export const conditionSchema = z
     values: z.array(z.string().max(256)).min(1).max(50).optional(),
   })
   .strict()
+  // The rule below, as JSON Schema states it (the OpenAPI document).
+  .meta({
+    if: { properties: { operator: { enum: WITH_VALUES } } },
+    then: { required: ["values"] },
+    else: { not: { required: ["values"] } },
+  })
   .superRefine((c, ctx) => {
-    const needsValues = c.operator === "In" || c.operator === "NotIn";
+    const needsValues = WITH_VALUES.includes(c.operator);
     if (needsValues && !c.values) {
       ctx.addIssue({ code: "custom", path: ["values"], message: `${c.operator} needs a non-empty values list` });
     }

@@ -1,7 +1,9 @@
 import * as z from "zod";
 import { severityOf } from "./severity";
 
-const version = z.string().min(1).max(64);
+/** A required text: present and not blank (a blank would show as an empty field in Slack). */
+const required = (max: number) => z.string().min(1).max(max).regex(/\S/, "must not be blank");
+const version = required(64);
 const shortText = z.string().max(256);
 /**
  * A measure as the status message keeps it in DynamoDB: 0, or at least a millionth (DynamoDB cannot hold a number
@@ -43,7 +45,9 @@ const dashboardUrl = z
   })
   // overwrite, not transform: the type stays a string, so the schema still converts to JSON Schema (OpenAPI). It also
   // runs after a failed check, hence the guard.
-  .overwrite((raw) => (URL.canParse(raw) ? new URL(raw).href : raw));
+  .overwrite((raw) => (URL.canParse(raw) ? new URL(raw).href : raw))
+  // What of dashboardUrlProblem JSON Schema can say: https:, and no whitespace or control character.
+  .meta({ pattern: "^[Hh][Tt][Tt][Pp][Ss]://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+$" });
 
 /**
  * RFC 3339 section 5.6 `date-time`: `T` and `Z` in either case (its note), seconds up to 60 (a leap second), any
@@ -60,25 +64,28 @@ const dayExists = (raw: string) => {
 };
 const rfc3339 = z
   .string()
-  .regex(RFC3339, "an RFC 3339 date-time, e.g. 2026-11-20T10:00:00Z")
+  // abort: a text that is no date-time at all is not also told that its day does not exist.
+  .regex(RFC3339, { message: "an RFC 3339 date-time, e.g. 2026-11-20T10:00:00Z", abort: true })
   .refine(dayExists, "no such day in that month")
   .overwrite((raw) => raw.toUpperCase())
   .meta({ format: "date-time" });
 
+const MAX_LABELS = 32;
 const eventIdLike = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "1 to 128 of A-Z a-z 0-9 . _ : -");
 const base = {
   event_id: eventIdLike,
   upgrade_id: eventIdLike.optional().meta({ description: "The upgrade this event belongs to: its Slack thread" }),
   occurred_at: rfc3339.optional(),
   cluster: z.object({
-    name: z.string().min(1).max(253),
+    name: required(253),
     id: shortText.optional(),
     provider: shortText.optional(),
     region: shortText.optional(),
   }),
   labels: z
     .record(z.string().min(1).max(128), z.string().max(256))
-    .refine((l) => Object.keys(l).length <= 32, "at most 32 labels")
+    .refine((l) => Object.keys(l).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`)
+    .meta({ maxProperties: MAX_LABELS })
     .optional(),
   dashboard_url: dashboardUrl.optional(),
 };
@@ -97,7 +104,7 @@ const addonConflict = z.object({
   required_version: shortText.optional(),
   reason: z.string().max(2000).optional(),
 });
-const execution = { execution_id: z.string().min(1).max(256), current_version: version, target_version: version };
+const execution = { execution_id: required(256), current_version: version, target_version: version };
 const longText = z.string().max(10_000);
 
 export const eventSchema = z.discriminatedUnion("type", [
@@ -133,7 +140,7 @@ export const eventSchema = z.discriminatedUnion("type", [
     data: z.object({
       ...execution,
       duration_seconds: measure(MAX_DURATION_SECONDS),
-      rollback_status: shortText,
+      rollback_status: required(256),
       confidence_score: score,
     }),
   }),
@@ -142,8 +149,8 @@ export const eventSchema = z.discriminatedUnion("type", [
     type: z.literal("execution_failed"),
     data: z.object({
       ...execution,
-      failure_reason: longText,
-      rollback_status: shortText,
+      failure_reason: required(10_000),
+      rollback_status: required(256),
       error_details: longText.optional(),
     }),
   }),

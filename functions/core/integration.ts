@@ -3,18 +3,20 @@ import { conditionsSchema } from "./conditions";
 import { invalid } from "./errors";
 import { type ChannelConfig, DEFAULT_MENTION_ON, type IntegrationSettings, type Method } from "./settings";
 import { SEVERITIES } from "./severity";
-import { parseOrThrow } from "./validation";
+import { LOOKS_LIKE_SECRET, parseOrThrow } from "./validation";
 
 export const MAX_CHANNELS = 20;
 export const DEFAULT_CHANNEL = "#general";
-const CHANNEL_NAME = /^#[a-z0-9_.-]{1,80}$/;
-const CHANNEL_ID = /^[CG][A-Z0-9]{8,20}$/;
+/** A channel name (# and lowercase letters, digits, - _ ., at most 80) or a Slack channel ID (C…/G…). */
+const CHANNEL = /^(?:#[a-z0-9_.-]{1,80}|[CG][A-Z0-9]{8,20})$/;
 const BOT_TOKEN = /^xoxb-[A-Za-z0-9-]{1,250}$/;
 const USER_TOKEN = /^xoxp-[A-Za-z0-9-]{1,250}$/;
 const WEBHOOK_PATH = /^\/services\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
-/** Slack's token prefixes (xoxb-, xoxp-, xoxa-, …) and webhook hosts, anywhere in a value. */
-const LOOKS_LIKE_CREDENTIAL = /xox[a-z]-|hooks\.slack\.com/i;
+/** The webhook URLs isSlackWebhookUrl accepts, as JSON Schema can state them (the code parses; see there). */
+const WEBHOOK_URL_PATTERN = `^https://hooks\\.slack\\.com${WEBHOOK_PATH.source.slice(1)}`;
 const CREDENTIAL_HELP = "provide either bot_token or webhook_url (or user_token), exactly one of them";
+
+const MAX_WEBHOOK_URL = 1000;
 
 /**
  * The webhook URL is an SSRF boundary: it is parsed, never prefix-matched, and must already be in canonical form so
@@ -22,7 +24,7 @@ const CREDENTIAL_HELP = "provide either bot_token or webhook_url (or user_token)
  */
 export function isSlackWebhookUrl(raw: string): boolean {
   // `?` and `#` never: a bare one parses to an empty search/hash, so only the raw text shows it is there.
-  if (raw.length > 1000 || /[\s\\?#]/.test(raw) || !URL.canParse(raw)) return false;
+  if (raw.length > MAX_WEBHOOK_URL || /[\s\\?#]/.test(raw) || !URL.canParse(raw)) return false;
   const url = new URL(raw);
   return (
     url.href === raw &&
@@ -43,11 +45,16 @@ const mention = z
   .regex(/^(?:[UWS][A-Z0-9]{2,20}|here|channel)$/, "a user id (U…/W…), a user group id (S…), here or channel")
   .meta({ description: "A Slack user id (U…/W…), a user-group id (S…), `here` or `channel`" });
 
+// The rules checked in code (channelsOf, credentialOf: each with its own error code) are stated in the schemas as
+// JSON Schema keywords, so the OpenAPI document refuses what the API refuses.
+const channelName = z
+  .string()
+  .meta({ description: "A channel name (#upgrades) or a Slack channel ID (C…/G…)", pattern: CHANNEL.source });
 const channelEntry = z.union([
-  z.string().meta({ description: "A channel name (#upgrades) or a Slack channel ID (C…/G…)" }),
+  channelName,
   z
     .object({
-      name: z.string(),
+      name: channelName,
       conditions: conditionsSchema.optional(),
       mentions: z.array(mention).max(MAX_MENTIONS).optional(),
       mention_on: z
@@ -59,16 +66,32 @@ const channelEntry = z.union([
 ]);
 
 /** The PUT body; the credential fields are checked first (by credentialOf) so each gets its own error code. */
-export const integrationBodySchema = z.object({
-  bot_token: z.string().optional().meta({ description: "A bot token, xoxb-…" }),
-  user_token: z.string().optional().meta({ description: "A user token, xoxp-…" }),
-  webhook_url: z.string().optional().meta({ description: "An incoming webhook, https://hooks.slack.com/services/…" }),
-  channel: z.string().optional(),
-  channels: z.array(channelEntry).max(MAX_CHANNELS).optional(),
-  enabled: z.boolean().optional().meta({ description: "Receive notifications (default true)" }),
-  conditions: conditionsSchema.optional(),
-  threads: z.boolean().optional().meta({ description: "One Slack thread per upgrade (default true; tokens only)" }),
-});
+const notBoth = (a: string, b: string) => ({ not: { required: [a, b] } });
+export const integrationBodySchema = z
+  .object({
+    bot_token: z.string().optional().meta({ description: "A bot token, xoxb-…", pattern: BOT_TOKEN.source }),
+    user_token: z.string().optional().meta({ description: "A user token, xoxp-…", pattern: USER_TOKEN.source }),
+    webhook_url: z.string().optional().meta({
+      description: "An incoming webhook, https://hooks.slack.com/services/…",
+      pattern: WEBHOOK_URL_PATTERN,
+      maxLength: MAX_WEBHOOK_URL,
+    }),
+    channel: channelName.optional(),
+    channels: z.array(channelEntry).max(MAX_CHANNELS).optional(),
+    enabled: z.boolean().optional().meta({ description: "Receive notifications (default true)" }),
+    conditions: conditionsSchema.optional(),
+    threads: z.boolean().optional().meta({ description: "One Slack thread per upgrade (default true; tokens only)" }),
+  })
+  // A field it does not know is a mistake to say (a typo would otherwise keep the stored value silently).
+  .strict()
+  .meta({
+    allOf: [
+      notBoth("bot_token", "user_token"),
+      notBoth("bot_token", "webhook_url"),
+      notBoth("user_token", "webhook_url"),
+      notBoth("channel", "channels"),
+    ],
+  });
 
 /** A validated PUT: the new credential (if any) and the complete settings after merging with what was stored. */
 export interface IntegrationUpdate {
@@ -130,11 +153,11 @@ function channelsOf(body: z.infer<typeof integrationBodySchema>): ChannelConfig[
   const seen = new Set<string>();
   const pathOf = (i: number) => (body.channels ? `channels.${i}` : "channel");
   channels.forEach((c, i) => {
-    if (!CHANNEL_NAME.test(c.name) && !CHANNEL_ID.test(c.name)) {
+    if (!CHANNEL.test(c.name)) {
       // The value is never echoed back: a credential pasted into the wrong field (Slack's, or one of our own API
       // tokens) must not come back in an error text. The path names which channel it is.
-      const message = LOOKS_LIKE_CREDENTIAL.test(c.name)
-        ? `${pathOf(i)} looks like a Slack token or webhook URL: those go in bot_token, user_token or webhook_url.`
+      const message = LOOKS_LIKE_SECRET.test(c.name)
+        ? `${pathOf(i)} looks like a token or webhook URL: a Slack credential goes in bot_token, user_token or webhook_url.`
         : `${pathOf(i)} is not a valid channel: use # and lowercase letters, digits, - _ . (at most 80), or a channel ID.`;
       throw invalid("invalid_channel", message, [{ path: pathOf(i), message: "invalid channel name" }]);
     }

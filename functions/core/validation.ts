@@ -3,8 +3,24 @@ import { invalid } from "./errors";
 
 type Issue = z.core.$ZodIssue;
 
-/** An issue with the union's branches told apart: the branch made for the value's own type speaks for it. */
+/**
+ * Slack's tokens (xoxb-, xoxp-, xapp-, …), its webhook host and this service's own tokens (mdl_), anywhere in a text:
+ * what an error must not echo, wherever it was pasted.
+ */
+export const LOOKS_LIKE_SECRET = /xox[a-z]-|xapp-|hooks\.slack\.com|mdl_/i;
+
+/**
+ * An issue with the union's branches told apart: the branch made for the value's own type speaks for it. Unknown
+ * fields are named one by one, by their path, unless the name looks like a secret.
+ */
 function flatten(issue: Issue): Issue[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) =>
+      LOOKS_LIKE_SECRET.test(key)
+        ? { ...issue, message: "a field whose name looks like a token or webhook URL is not a field of this request" }
+        : { ...issue, path: [...issue.path, key], message: "not a field of this request" },
+    );
+  }
   if (issue.code !== "invalid_union" || issue.errors.length === 0) return [issue];
   const otherType = (branch: Issue[]) =>
     branch.length === 1 && branch[0]?.code === "invalid_type" && branch[0].path.length === 0;

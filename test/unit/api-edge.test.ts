@@ -14,12 +14,17 @@ const workspaceToken = {
   scopes: "notifications:read events:write",
 };
 
-async function call(deps: Partial<ApiDeps>, method: string, path: string, opts: { body?: unknown } = {}) {
+async function call(
+  deps: Partial<ApiDeps>,
+  method: string,
+  path: string,
+  opts: { body?: unknown; contentType?: string } = {},
+) {
   const api = makeApi(deps as ApiDeps);
   const event = {
     version: "2.0",
     rawPath: path,
-    headers: opts.body === undefined ? {} : { "content-type": "application/json" },
+    headers: opts.body === undefined ? {} : { "content-type": opts.contentType ?? "application/json" },
     requestContext: { http: { method, path }, authorizer: { lambda: workspaceToken } },
     ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
     isBase64Encoded: false,
@@ -59,6 +64,23 @@ describe("the HTTP edge", () => {
     const longWs = await call({ store }, "GET", `/v1/workspaces/ws_${"A".repeat(1100)}/notifications`);
     expect(longWs.statusCode).toBe(404);
     expect(lookup).not.toHaveBeenCalled();
+  });
+
+  it("takes JSON in UTF-8 only: a charset other than UTF-8 is 415", async () => {
+    const preview = (contentType: string) =>
+      call({}, "POST", `/v1/workspaces/${WS}/events/preview`, { body: {}, contentType });
+    for (const type of ["application/json; charset=iso-8859-1", "application/json;charset=utf-16", "text/json"]) {
+      const res = await preview(type);
+      expect(res.statusCode, type).toBe(415);
+      expect(res.json.error.code).toBe("unsupported_media_type");
+    }
+    // Past the media type to the body's validation: these are JSON in UTF-8.
+    for (const type of [
+      "application/json; charset=UTF-8",
+      'application/json; charset="utf-8"',
+      "application/merge-patch+json",
+    ])
+      expect((await preview(type)).json.error.code, type).toBe("validation_error");
   });
 
   it("a known path with the wrong method is 405 with Allow; an unknown path 404", async () => {

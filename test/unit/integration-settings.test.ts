@@ -181,6 +181,28 @@ describe("threads and mentions", () => {
     }
   });
 
+  it("refuses a field it does not know, named by its path, unless its name looks like a secret", () => {
+    const refusal = (body: Record<string, unknown>) => {
+      try {
+        planIntegrationUpdate(body, undefined);
+      } catch (e) {
+        return e as { code?: string; message?: string; details?: { path: string; message: string }[] };
+      }
+      return {};
+    };
+    // A typo would otherwise keep the stored channels, and top-level mentions would ping nobody, without a word.
+    const typo = refusal({ bot_token: "xoxb-1", chanels: ["#a"], mentions: ["here"] });
+    expect(typo.code).toBe("validation_error");
+    expect(typo.details?.map((d) => d.path)).toEqual(["chanels", "mentions"]);
+    const nested = refusal({ bot_token: "xoxb-1", channels: [{ name: "#a", mention: ["here"] }] });
+    expect(nested.details?.map((d) => d.path)).toEqual(["channels.0.mention"]);
+    for (const key of ["xoxb-123-SECRET", "mdl_SECRETSECRET", "https://hooks.slack.com/services/T/B/SECRET"]) {
+      const pasted = refusal({ bot_token: "xoxb-1", [key]: true });
+      expect(pasted.code).toBe("validation_error");
+      expect(JSON.stringify(pasted)).not.toContain("SECRET");
+    }
+  });
+
   it("refuses an unknown severity in mention_on", () => {
     expect(
       codeOf(() =>

@@ -55,6 +55,29 @@ describe("event schema", () => {
     expect(eventSchema.safeParse({ ...startedEvent(), occurred_at: "2026-11-20" }).success).toBe(false);
   });
 
+  it("tells a text that is no date-time only that, not also that its day does not exist", () => {
+    for (const occurred_at of ["2026-11-20T10:00:00", "2026-11-20", "2026-11-20 10:00:00Z", "tomorrow"]) {
+      const issues = eventSchema.safeParse({ ...startedEvent(), occurred_at }).error?.issues ?? [];
+      expect(
+        issues.map((i) => i.message),
+        occurred_at,
+      ).toEqual(["an RFC 3339 date-time, e.g. 2026-11-20T10:00:00Z"]);
+    }
+  });
+
+  it("refuses a required text that is empty or blank", () => {
+    const refused = [
+      failedEvent({ failure_reason: "" }),
+      failedEvent({ rollback_status: " " }),
+      failedEvent({ execution_id: "\t" }),
+      { ...completedEvent(), data: { ...completedEvent().data, rollback_status: "" } },
+      { ...startedEvent(), cluster: { name: "  " } },
+      { ...startedEvent(), data: { ...startedEvent().data, target_version: " " } },
+    ];
+    for (const e of refused) expect(eventSchema.safeParse(e).success, JSON.stringify(e)).toBe(false);
+    expect(eventSchema.safeParse(failedEvent({ failure_reason: " drain timed out " })).success).toBe(true);
+  });
+
   it("takes RFC 3339's lower-case t and z and its leap second, stored upper-cased; refuses days that do not exist", () => {
     const at = (occurred_at: string) => eventSchema.safeParse({ ...startedEvent(), occurred_at });
     expect(at("2026-11-20t10:00:00.5z").data?.occurred_at).toBe("2026-11-20T10:00:00.5Z");

@@ -6,12 +6,12 @@ import type { IntegrationStore, NotificationStore } from "../ports";
 export const listQuerySchema = z.object({
   status: z.enum(["pending", "delivered", "failed"]).optional(),
   type: z.enum([...EVENT_TYPES, "test"]).optional(),
-  // Digits only: Number() would also take 1e1, 0x10 and " 10".
+  // Digits only, 1 to 100 (the pattern is the whole rule, and the OpenAPI document's): Number() would also take 1e1,
+  // 0x10 and " 10".
   limit: z
     .string()
-    .regex(/^[0-9]{1,3}$/, "a whole number from 1 to 100")
+    .regex(/^(?:[1-9][0-9]?|100)$/, "a whole number from 1 to 100")
     .transform(Number)
-    .pipe(z.number().int().min(1).max(100))
     .default(50)
     .meta({ description: "How many notifications, 1 to 100 (default 50)" }),
   cursor: z.string().min(1).max(512).optional(),
@@ -33,7 +33,8 @@ export async function getNotification(deps: NotificationDeps, workspaceId: strin
 /**
  * A failed notification goes back to pending (the pipe queues it again) on the connection there is now: one that
  * failed with not_connected is delivered once Slack is connected again, as its hint says. Any other state is a
- * conflict, and so is a retry while nothing is connected (it could only fail the same way).
+ * conflict, and so is a retry while nothing is connected (it could only fail the same way) or for a channel the
+ * integration no longer has.
  */
 export async function retryNotification(
   deps: NotificationDeps & { integrations: Pick<IntegrationStore, "getIntegration"> },
@@ -45,6 +46,12 @@ export async function retryNotification(
     throw new DomainError("invalid_state", `Only a failed notification can be retried; this one is ${n.status}.`);
   const integration = await deps.integrations.getIntegration(workspaceId);
   if (!integration) throw new DomainError("not_connected", "Slack is not connected: connect it, then retry.");
+  // Taken out of the integration since: a retry would post where the settings no longer send anything.
+  if (!integration.channels.some((c) => c.name === n.channel))
+    throw new DomainError(
+      "invalid_state",
+      `${n.channel} is no longer one of the integration's channels: add it back to retry this notification.`,
+    );
   const requeued = await deps.notifications.requeue(workspaceId, id, "api", integration.connection_id);
   if (requeued) return requeued;
   // Retried by someone else in the meantime.

@@ -9,7 +9,8 @@ const tokenNameSchema = z.string().trim().min(1).max(100);
 const scopesSchema = z
   .array(z.enum(SCOPES))
   .min(1)
-  .refine((s) => new Set(s).size === s.length, "scopes must not repeat");
+  .refine((s) => new Set(s).size === s.length, "scopes must not repeat")
+  .meta({ uniqueItems: true });
 
 export const createTokenBody = z.object({ name: tokenNameSchema, scopes: scopesSchema });
 
