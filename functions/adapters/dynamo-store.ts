@@ -623,6 +623,10 @@ export class DynamoStore
     await this.setOnNotification(workspaceId, id, "SET uncertain = :v", true);
   }
 
+  async deferRetry(workspaceId: string, id: string, at: string): Promise<void> {
+    await this.setOnNotification(workspaceId, id, "SET retry_at = :v", at);
+  }
+
   /** An UpdateItem whose condition may fail: undefined then (a redelivery, a race lost), any other error thrown. */
   private async updateIf(input: UpdateCommandInput): Promise<UpdateCommandOutput | undefined> {
     try {

@@ -3,7 +3,7 @@ import { conditionSchema } from "../core/conditions";
 import { ERROR_CODES } from "../core/errors";
 import { EVENT_TYPES } from "../core/events";
 import { channelHealth } from "../core/health";
-import { hintFor, threadErrorHint } from "../core/hints";
+import { hintFor, threadErrorHint, UNCERTAIN_HINT } from "../core/hints";
 import { type Principal, SCOPES } from "../core/identity";
 import { SEVERITIES } from "../core/severity";
 import type { ChannelHealthRecord, IntegrationRecord, NotificationRecord, TokenRecord } from "../core/ports";
@@ -128,7 +128,9 @@ export const problemOf = (n: NotificationRecord) => (n.status === "failed" ? n.e
 const hintOf = (n: NotificationRecord, user?: string | null) => {
   const problem = problemOf(n);
   if (!problem) return undefined;
-  return n.status === "failed" ? hintFor(problem, { user }) : threadErrorHint(problem);
+  if (n.status !== "failed") return threadErrorHint(problem);
+  const hint = hintFor(problem, { user });
+  return n.uncertain ? `${hint ? `${hint} ` : ""}${UNCERTAIN_HINT}` : hint;
 };
 
 /** `appUser`: the Slack user the app posts as, which the not_in_channel hint names (`/invite @user`). */

@@ -242,6 +242,10 @@ export function makeDeliver(deps: DeliverDeps) {
           ? "disabled"
           : undefined;
     if (unusable || !integration) return refuse(unusable ?? "not_connected");
+    // A retry wait cut short (the message queued again without its delay): the rest of it, in the queue.
+    const retryWaitMs = current.retry_at ? Date.parse(current.retry_at) - deps.now() : 0;
+    if (retryWaitMs > Math.min(DELIVERY.maxInlineWaitMs, timeLeftMs()))
+      return { status: "requeue", delayMs: retryWaitMs, reason: "retry_wait" };
     const channel = integration.channels.find((c) => c.name === current.channel);
     const message = messageFor(n, event, channel);
     if (!message || (!event && n.type !== "test")) return refuse("event_not_found");
@@ -306,7 +310,12 @@ export function makeDeliver(deps: DeliverDeps) {
           // A disconnect while we waited to retry stops the retries: nothing more is sent.
           if (tried++ > 0 && !(await stillConnected(current))) return { stop: "not_connected" };
           const started = await withPace(deps.store.startAttempt(ws, current.id, MAX_ATTEMPTS));
-          if (!started) return { stop: "attempts_exhausted" };
+          if (!started) {
+            // The last attempt was cut off before its outcome was written: Slack may have that message.
+            if (tried === 1 && current.attempts > (current.outcomes ?? 0) && !current.uncertain)
+              await deps.store.markUncertain(ws, current.id);
+            return { stop: "attempts_exhausted" };
+          }
           // An earlier attempt started but its outcome was never written (the process died between Slack's answer
           // and the write): Slack may have that message already. Say so on the notification.
           if (started.attempts - 1 > (started.outcomes ?? 0) && !started.uncertain)
@@ -335,9 +344,16 @@ export function makeDeliver(deps: DeliverDeps) {
       return { outcome, posted };
     };
 
+    /** Back to the queue; a retry wait is kept on the record too, so it holds however the message comes back. */
+    const requeued = async (outcome: Extract<AttemptOutcome, { status: "requeue" }>) => {
+      if (outcome.reason === "retry_wait")
+        await deps.store.deferRetry(ws, current.id, new Date(deps.now() + outcome.delayMs).toISOString());
+      return outcome;
+    };
+
     /** A main step that did not deliver: failed for good, or back to the queue. */
     const notDelivered = async (outcome: Exclude<AttemptOutcome, { status: "delivered" }>): Promise<DeliverResult> => {
-      if (outcome.status === "requeue") return outcome;
+      if (outcome.status === "requeue") return requeued(outcome);
       if (outcome.error === "attempts_exhausted" && !(await stillConnected(current)))
         return fail(current, "not_connected", MAX_ATTEMPTS, false);
       return fail(current, outcome.error, outcome.attempts, outcome.exhausted);
@@ -484,7 +500,7 @@ export function makeDeliver(deps: DeliverDeps) {
         waitBudgetMs: inlineWaitMs,
         roomForPost,
       });
-      if (outcome.status === "requeue") return later(outcome);
+      if (outcome.status === "requeue") return later(await requeued(outcome));
       if (outcome.status === "failed" && GONE_STATUS.has(outcome.error)) {
         // Not editable any more: a new status message takes over the thread (the next visit posts it, paced).
         await deps.store.openThread({ ...shown, gone: true }, { replacing: shown.ts });

@@ -61,10 +61,15 @@ const HINTS: Record<string, string> = {
   no_service: "The webhook was removed or disabled in Slack: create a new incoming webhook and reconnect with it.",
   action_prohibited:
     "A workspace admin restricted this webhook's channel: ask them, or use a webhook for another channel.",
+  http_403: "Slack refused the post (HTTP 403): check the app's permissions and the workspace's policies, then retry.",
   http_404: "The webhook URL no longer exists: create a new incoming webhook and reconnect with it.",
   http_410: "The webhook's channel is gone or archived: create a webhook for another channel and reconnect with it.",
   ...THREAD_HINTS,
 };
+
+/** Added to a failed notification's hint when an attempt's outcome was never recorded (contract section 4). */
+export const UNCERTAIN_HINT =
+  "An attempt was cut off before Slack's answer was recorded, so the message may be in the channel already: look there before you retry.";
 
 /**
  * What to do about the thread_error of a delivered notification. The message was posted and there is nothing to retry:

@@ -67,6 +67,12 @@ export interface NotificationRecord {
   outcomes?: number;
   /** An earlier attempt's outcome was never recorded: Slack may have posted it (contract section 4). */
   uncertain?: boolean;
+  /**
+   * No attempt before this time (ISO): the wait a retryable failure asked for (the backoff, Retry-After, a minute for
+   * message_limit_exceeded), kept on the record so a message queued again without its delay (a restart of the local
+   * run) still waits it out.
+   */
+  retry_at?: string;
   error?: string;
   created_at: string;
   updated_at: string;
@@ -254,6 +260,8 @@ export interface DeliveryStore {
   /** Attempt number `attempt` failed and that is recorded (before anything else is written). */
   recordOutcome(workspaceId: string, id: string, attempt: number): Promise<void>;
   markUncertain(workspaceId: string, id: string): Promise<void>;
+  /** No attempt before `at` (ISO): see NotificationRecord.retry_at. */
+  deferRetry(workspaceId: string, id: string, at: string): Promise<void>;
   /** The channel's last post (its pace); with `outcome` when the post finished its notification (channel health). */
   recordPost(workspaceId: string, channel: string, at: number, outcome?: ChannelOutcome): Promise<void>;
   /** A notification of the channel finished without a post of its own (failures: not_connected, exhausted, …). */

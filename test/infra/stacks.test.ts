@@ -63,6 +63,7 @@ async function deliveryStoreActions(): Promise<string[]> {
     finish: () => store.finish("ws", "n", { status: "delivered", slack_ts: "1.2" }),
     recordOutcome: () => store.recordOutcome("ws", "n", 1),
     markUncertain: () => store.markUncertain("ws", "n"),
+    deferRetry: () => store.deferRetry("ws", "n", "2026-12-01T00:00:01Z"),
     recordPost: () =>
       store.recordPost("ws", "#c", 1, { status: "delivered", at: "2026-12-01T00:00:00Z", connection_id: "c" }),
     recordHealth: () =>

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { notificationView } from "../../functions/api/views";
 import { makeDeliver } from "../../functions/core/delivery";
 import { DeliveryError } from "../../functions/core/errors";
 import { classifyHttp } from "../../functions/core/retry-policy";
@@ -56,7 +57,20 @@ let sleeps: number[];
 let clock: number;
 let deadLetters: unknown[];
 
-function setup(sender: SlackSender, intervalMs = 0) {
+/**
+ * The delivery as the queue drives it: a message handed back comes back once its delay is over, so the clock moves
+ * on by that much after a requeue (a test that redelivers early moves it back itself).
+ */
+function setup(sender: SlackSender, intervalMs = 0): ReturnType<typeof makeDeliver> {
+  const deliver = makeDeliverWith(sender, intervalMs);
+  return async (...args) => {
+    const result = await deliver(...args);
+    if (result.status === "requeue") clock += result.delayMs;
+    return result;
+  };
+}
+
+function makeDeliverWith(sender: SlackSender, intervalMs: number) {
   return makeDeliver({
     store,
     cipher,
@@ -332,6 +346,31 @@ describe("delivering one notification", () => {
     expect((await setup(sender)(ref("n1"), plenty)).status).toBe("requeue");
     expect(await setup(sender)(ref("n1"), plenty)).toEqual({ status: "delivered", attempts: 2 });
     expect(store.notifications.get("n1")).toMatchObject({ status: "delivered", uncertain: true });
+  });
+
+  it("a retry wait holds when the message comes back early (a restart queued it again without its delay)", async () => {
+    store.notifications.set("n1", pending("n1"));
+    const sender = new ScriptedSender([classifyHttp(200, "message_limit_exceeded") as DeliveryError]);
+    const deliver = setup(sender);
+    expect(await deliver(ref("n1"), plenty)).toMatchObject({ status: "requeue", delayMs: 60_000 });
+    clock -= 50_000; // back after 10 s instead of 60
+    expect(await deliver(ref("n1"), plenty)).toEqual({ status: "requeue", delayMs: 50_000, reason: "retry_wait" });
+    expect(sender.calls).toHaveLength(1);
+    expect(await deliver(ref("n1"), plenty)).toEqual({ status: "delivered", attempts: 2 });
+  });
+
+  it("a last attempt cut off before its outcome was written fails as uncertain, and its hint says so", async () => {
+    store.notifications.set("n1", { ...pending("n1", 3), outcomes: 2 });
+    const sender = new ScriptedSender();
+    expect(await setup(sender)(ref("n1"), plenty)).toMatchObject({ status: "failed", error: "attempts_exhausted" });
+    expect(sender.calls).toHaveLength(0);
+    const n = store.notifications.get("n1") as NotificationRecord;
+    expect(n).toMatchObject({ status: "failed", uncertain: true });
+    expect(notificationView(n).hint).toContain("may be in the channel already");
+    // Every outcome recorded: exhausted, and certain.
+    store.notifications.set("n2", { ...pending("n2", 3), outcomes: 3 });
+    await setup(sender)(ref("n2"), plenty);
+    expect(store.notifications.get("n2")?.uncertain).toBeUndefined();
   });
 
   it("an ordinary retry after a recorded failure is not uncertain", async () => {
