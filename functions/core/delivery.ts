@@ -312,8 +312,8 @@ export function makeDeliver(deps: DeliverDeps) {
           const started = await withPace(deps.store.startAttempt(ws, current.id, MAX_ATTEMPTS));
           if (!started) {
             // The last attempt was cut off before its outcome was written: Slack may have that message.
-            if (tried === 1 && current.attempts > (current.outcomes ?? 0) && !current.uncertain)
-              await deps.store.markUncertain(ws, current.id);
+            const cutOff = current.attempts >= MAX_ATTEMPTS && current.attempts > (current.outcomes ?? 0);
+            if (tried === 1 && cutOff && !current.uncertain) await deps.store.markUncertain(ws, current.id);
             return { stop: "attempts_exhausted" };
           }
           // An earlier attempt started but its outcome was never written (the process died between Slack's answer
