@@ -145,13 +145,16 @@ const isConditionFailure = (err: unknown) =>
   (err instanceof TransactionCanceledException &&
     (err.CancellationReasons ?? []).some((r) => r.Code === "ConditionalCheckFailed"));
 
-export const encodeCursor = (sk: string) => Buffer.from(JSON.stringify({ sk }), "utf8").toString("base64url");
-export function decodeCursor(cursor: string): string {
+/** A page's end as the next request starts from it, bound to the workspace it was listed in. */
+export const encodeCursor = (workspaceId: string, sk: string) =>
+  Buffer.from(JSON.stringify({ ws: workspaceId, sk }), "utf8").toString("base64url");
+export function decodeCursor(cursor: string, workspaceId: string): string {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    const sk = (parsed as { sk?: unknown }).sk;
-    // Only a key this API hands out: a notification's, so no forged start key reaches DynamoDB.
+    const { ws: boundTo, sk } = parsed as { ws?: unknown; sk?: unknown };
+    // Only a key this API hands out, for this workspace: a notification's, so no other start key reaches DynamoDB.
     if (
+      boundTo === workspaceId &&
       typeof sk === "string" &&
       sk.startsWith(NOTIF_PREFIX) &&
       ID_PATTERNS.notification.test(sk.slice(NOTIF_PREFIX.length))
@@ -443,7 +446,7 @@ export class DynamoStore
     }
     const items: NotificationRecord[] = [];
     let start: Record<string, unknown> | undefined = q.cursor
-      ? { pk: ws(workspaceId), sk: decodeCursor(q.cursor) }
+      ? { pk: ws(workspaceId), sk: decodeCursor(q.cursor, workspaceId) }
       : undefined;
     let read = 0;
     let pages = 0;
@@ -474,11 +477,14 @@ export class DynamoStore
     if (items.length > q.limit) {
       // The last page held more matches than fit: go on after the last one returned.
       const page = items.slice(0, q.limit);
-      return { items: page, next_cursor: encodeCursor(`${NOTIF_PREFIX}${(page.at(-1) as NotificationRecord).id}`) };
+      return {
+        items: page,
+        next_cursor: encodeCursor(workspaceId, `${NOTIF_PREFIX}${(page.at(-1) as NotificationRecord).id}`),
+      };
     }
     // Everything read up to `start` is accounted for (returned or filtered out), so the next request starts there.
     const sk = start?.sk;
-    return { items, next_cursor: typeof sk === "string" ? encodeCursor(sk) : null };
+    return { items, next_cursor: typeof sk === "string" ? encodeCursor(workspaceId, sk) : null };
   }
 
   /**
@@ -782,9 +788,9 @@ export class DynamoStore
       values[":hs"] = outcome.status;
       values[":hc"] = outcome.connection_id;
       values[":hat"] = outcome.at;
-      if (outcome.status === "delivered") sets.push("last_delivered_at = :hat");
+      if (outcome.status === "delivered") sets.push("last_delivered_at = :hat", "last_delivered_connection_id = :hc");
       else {
-        sets.push("last_error = :he", "last_error_at = :hat");
+        sets.push("last_error = :he", "last_error_at = :hat", "last_error_connection_id = :hc");
         values[":he"] = outcome.error;
       }
     }
@@ -805,7 +811,11 @@ export class DynamoStore
     if (!unique.length) return health;
     const items = await this.batchGet(
       unique.map((c) => K.pace(workspaceId, c)),
-      { ProjectionExpression: "sk, health_status, health_connection_id, last_delivered_at, last_error, last_error_at" },
+      {
+        ProjectionExpression:
+          "sk, health_status, health_connection_id, last_delivered_at, last_error, last_error_at, " +
+          "last_delivered_connection_id, last_error_connection_id",
+      },
     );
     for (const channel of unique) {
       const item = items.get(K.pace(workspaceId, channel).sk);
@@ -819,6 +829,8 @@ export class DynamoStore
         last_delivered_at: str(item.last_delivered_at),
         last_error: str(item.last_error),
         last_error_at: str(item.last_error_at),
+        last_delivered_connection_id: str(item.last_delivered_connection_id),
+        last_error_connection_id: str(item.last_error_connection_id),
       });
     }
     return health;

@@ -295,6 +295,9 @@ export interface ChannelHealthRecord {
   last_delivered_at?: string;
   last_error?: string;
   last_error_at?: string;
+  /** The connection each of the two was recorded under (absent on records written before they were kept). */
+  last_delivered_connection_id?: string;
+  last_error_connection_id?: string;
 }
 
 export interface ChannelHealthStore {

@@ -243,21 +243,25 @@ describe("DynamoStore on DynamoDB Local", () => {
     // A budget-made cursor is as opaque and as checked as any other.
     const short = await bounded.listNotifications(ws, { status: "failed", limit: 50 });
     const decoded = JSON.parse(Buffer.from(short.next_cursor as string, "base64url").toString("utf8"));
-    expect(Object.keys(decoded)).toEqual(["sk"]);
-    expect(
-      (
-        await bounded.listNotifications("ws_other", {
-          status: "failed",
-          limit: 50,
-          cursor: short.next_cursor as string,
-        })
-      ).items,
-    ).toEqual([]);
+    expect(Object.keys(decoded)).toEqual(["ws", "sk"]);
+    // Bound to its workspace: another workspace's listing refuses it.
+    await expect(
+      bounded.listNotifications("ws_other", { status: "failed", limit: 50, cursor: short.next_cursor as string }),
+    ).rejects.toMatchObject({ code: "invalid_cursor" });
     client.destroy();
   });
 
   it("a cursor cannot reach into another workspace, nor be forged past the notification keys", async () => {
-    const forged = (sk: string) => Buffer.from(JSON.stringify({ sk })).toString("base64url");
+    const forged = (sk: string, ws = "ws_s4") => Buffer.from(JSON.stringify({ ws, sk })).toString("base64url");
+    const wellFormed = `NOTIF#ntf_${"0".repeat(24)}`;
+    // Well formed, but another workspace's, or not bound to one at all.
+    for (const cursor of [
+      forged(wellFormed, "ws_other"),
+      Buffer.from(JSON.stringify({ sk: wellFormed })).toString("base64url"),
+    ])
+      await expect(store.listNotifications("ws_s4", { limit: 5, cursor })).rejects.toMatchObject({
+        code: "invalid_cursor",
+      });
     for (const sk of ["TOKEN#x", "NOTIF#zzzz", "NOTIF#\ud800", `NOTIF#ntf_${"0".repeat(24)}x`]) {
       await expect(store.listNotifications("ws_s4", { limit: 5, cursor: forged(sk) })).rejects.toMatchObject({
         code: "invalid_cursor",
@@ -369,6 +373,8 @@ describe("channel health on the channel's pace item", () => {
         last_delivered_at: iso(t0),
         last_error: "not_in_channel",
         last_error_at: iso(t0 + 5),
+        last_delivered_connection_id: "conn_1",
+        last_error_connection_id: "conn_1",
       },
       "#b": {
         connection_id: "conn_1",
@@ -376,6 +382,8 @@ describe("channel health on the channel's pace item", () => {
         last_delivered_at: undefined,
         last_error: "disabled",
         last_error_at: iso(t0 + 7),
+        last_delivered_connection_id: undefined,
+        last_error_connection_id: "conn_1",
       },
     });
     const n = notification(ws, { channel: "#a" });

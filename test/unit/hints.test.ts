@@ -82,6 +82,40 @@ describe("channel health", () => {
     });
   });
 
+  it("once this connection has an outcome, the earlier connection's last error or delivery is not shown beside it", () => {
+    // Failed not_connected under conn_0 (the disconnect), then delivered under conn_1 (the reconnect).
+    const reconnected = {
+      connection_id: "conn_1",
+      status: "delivered" as const,
+      last_delivered_at: "t2",
+      last_delivered_connection_id: "conn_1",
+      last_error: "not_connected",
+      last_error_at: "t1",
+      last_error_connection_id: "conn_0",
+    };
+    expect(channelHealth(reconnected, integration)).toEqual({
+      status: "ok",
+      last_delivered_at: "t2",
+      last_error: null,
+      last_error_at: null,
+      hint: null,
+    });
+    const failingSince = {
+      connection_id: "conn_1",
+      status: "failed" as const,
+      last_delivered_at: "t0",
+      last_delivered_connection_id: "conn_0",
+      last_error: "not_in_channel",
+      last_error_at: "t3",
+      last_error_connection_id: "conn_1",
+    };
+    expect(channelHealth(failingSince, integration)).toMatchObject({
+      status: "failing",
+      last_delivered_at: null,
+      last_error: "not_in_channel",
+    });
+  });
+
   it("ok after a delivery (the last error kept, no hint); failing with the hint after a failure", () => {
     const ok = {
       connection_id: "conn_1",
