@@ -210,6 +210,14 @@ export function makeDeliver(deps: DeliverDeps) {
     return event && withMentions(renderEvent(event.event, render), channel, event.event);
   };
 
+  /** The status message's count, less the reply of the notification that opened the thread and then failed. */
+  const uncount = (thread: ThreadRecord) =>
+    deps.store.applyToThread(
+      thread,
+      { ...thread.state, replies: Math.max(0, thread.state.replies - 1) },
+      `uncounted:${thread.last_applied}`,
+    );
+
   const stillConnected = async (n: NotificationRecord) => {
     const current = await deps.store.getIntegration(n.workspace_id);
     return current?.connection_id === n.connection_id;
@@ -229,9 +237,18 @@ export function makeDeliver(deps: DeliverDeps) {
     if (n.status !== "pending" && !updateDue)
       return { status: "skipped", reason: n.status === "delivered" ? "already_delivered" : "already_failed" };
     const current = n;
-    /** A refusal that no retry changes: the notification fails, or, when only its status update was left, that does. */
+    /**
+     * A refusal that no retry changes: the notification fails, or, when only its status update was left, that does.
+     * A notification that opened its upgrade's thread had its reply counted by the status message before the reply
+     * was posted; failing before the reply, it leaves the count (the next update shows it).
+     */
     const refuse = async (error: string): Promise<DeliverResult> => {
-      if (!updateDue) return fail(current, error, current.attempts, false);
+      if (!updateDue) {
+        const key = event && current.type !== "test" ? threadKeyOf(event.event) : undefined;
+        const opened = key && (await deps.store.getThread(current.workspace_id, current.channel, key));
+        if (opened && opened.last_applied === current.id) await uncount(opened);
+        return fail(current, error, current.attempts, false);
+      }
       await deps.store.finishUpdate(current.workspace_id, current.id, error);
       return { status: "updated", error };
     };
@@ -433,12 +450,7 @@ export function makeDeliver(deps: DeliverDeps) {
         if (outcome.status !== "delivered") {
           // The status message counts this reply when this notification opened it (it is posted just before): a
           // reply that fails for good leaves the count, which the next update shows, and a retry counts it again.
-          if (outcome.status === "failed" && parent.last_applied === current.id)
-            await deps.store.applyToThread(
-              parent,
-              { ...parent.state, replies: Math.max(0, parent.state.replies - 1) },
-              `uncounted:${current.id}`,
-            );
+          if (outcome.status === "failed" && parent.last_applied === current.id) await uncount(parent);
           return notDelivered(outcome);
         }
         const due = parent.last_applied !== current.id;

@@ -69,7 +69,7 @@ const HINTS: Record<string, string> = {
 
 /** Added to a failed notification's hint when an attempt's outcome was never recorded (contract section 4). */
 export const UNCERTAIN_HINT =
-  "An attempt was cut off before Slack's answer was recorded, so the message may be in the channel already: look there before you retry.";
+  "Slack may have taken an earlier attempt (it did not answer in time, or the service stopped before recording its answer), so the message may be in the channel already: look there before you retry.";
 
 /**
  * What to do about the thread_error of a delivered notification. The message was posted and there is nothing to retry:

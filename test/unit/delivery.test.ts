@@ -366,7 +366,7 @@ describe("delivering one notification", () => {
     expect(sender.calls).toHaveLength(0);
     const n = store.notifications.get("n1") as NotificationRecord;
     expect(n).toMatchObject({ status: "failed", uncertain: true });
-    expect(notificationView(n).hint).toContain("may be in the channel already");
+    expect(notificationView(n).hint).toContain("may be in the channel already: look there before you retry");
     // Every outcome recorded: exhausted, and certain.
     store.notifications.set("n2", { ...pending("n2", 3), outcomes: 3 });
     await setup(sender)(ref("n2"), plenty);

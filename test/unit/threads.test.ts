@@ -327,6 +327,26 @@ describe("delivering an upgrade as one thread", () => {
     expect(store.notifications.get(other)).toMatchObject({ status: "delivered", thread_ts: slack.calls[0]?.ts });
   });
 
+  it("a notification that opened the thread and is then refused (disconnected) leaves the status message's count", async () => {
+    // The status message posts and counts the first reply; the reply waits for a retry, and Slack is disconnected.
+    slack.failures = [undefined as unknown as DeliveryError, new DeliveryError("http_503", true)];
+    const first = accept(parse(inUpgrade(scanEvent())));
+    const deliver = deliverer();
+    expect((await deliver({ workspace_id: "ws_1", notification_id: first }, () => 60_000)).status).toBe("requeue");
+    expect((await store.getThread("ws_1", "#a", "upgrade:upg-42"))?.state.replies).toBe(1);
+    store.integration = { ...integration, connection_id: "conn_gone" };
+    clock += 5_000;
+    await deliver({ workspace_id: "ws_1", notification_id: first }, () => 60_000);
+    expect(store.notifications.get(first)).toMatchObject({ status: "failed", error: "not_connected" });
+    expect((await store.getThread("ws_1", "#a", "upgrade:upg-42"))?.state.replies).toBe(0);
+    // Reconnected, the next event's reply is the thread's first, and the update says so.
+    store.integration = integration;
+    const next = accept(parse(inUpgrade(scheduledEvent())));
+    await drain(next);
+    expect(slack.calls.map((c) => c.kind)).toEqual(["post", "reply", "update"]);
+    expect((await store.getThread("ws_1", "#a", "upgrade:upg-42"))?.state.replies).toBe(1);
+  });
+
   it("counts only replies posted, and a retried older step adds its reply without moving the status back", async () => {
     // The first event's status message is posted, its reply fails for good: the thread holds no reply.
     slack.failures = [
