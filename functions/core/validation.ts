@@ -63,7 +63,7 @@ const MAX_SEGMENT = 64;
  * A path segment fit to echo back: a lone surrogate in a key is shown as U+FFFD, never returned as is, and a long
  * key is cut with an ellipsis.
  */
-const segment = (key: string | number) => {
+export const segment = (key: string | number) => {
   // By code points, so the cut never splits a surrogate pair.
   const points = [...String(key).replace(/\p{Cs}/gu, "\uFFFD")];
   return points.length > MAX_SEGMENT ? `${points.slice(0, MAX_SEGMENT).join("")}…` : points.join("");

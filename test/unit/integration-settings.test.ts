@@ -203,6 +203,27 @@ describe("threads and mentions", () => {
     }
   });
 
+  it("a first connect without a credential names the fields it does not know: a misspelt credential is likeliest", () => {
+    const refusal = (body: Record<string, unknown>) => {
+      try {
+        planIntegrationUpdate(body, undefined);
+      } catch (e) {
+        return e as { code?: string; message?: string; details?: { path: string }[] };
+      }
+      return {};
+    };
+    const typo = refusal({ bot_tokn: "xoxb-1-SECRET", chanels: ["#a"], enabled: true });
+    expect(typo.code).toBe("invalid_credentials");
+    expect(typo.message).toContain("provide either bot_token or webhook_url");
+    expect(typo.message).toContain("bot_tokn, chanels");
+    expect(typo.message).not.toContain("SECRET");
+    expect(typo.details?.map((d) => d.path)).toEqual(["bot_tokn", "chanels"]);
+    const plain = refusal({ channel: "#a" });
+    expect(plain.code).toBe("invalid_credentials");
+    expect(plain.details).toBeUndefined();
+    expect(JSON.stringify(refusal({ "xoxb-1-SECRET": true }))).not.toContain("SECRET");
+  });
+
   it("refuses an unknown severity in mention_on", () => {
     expect(
       codeOf(() =>
