@@ -31,7 +31,19 @@ function errorAnswers(route: RouteSpec): ZodOpenApiOperationObject["responses"] 
   // On every route: a route that reads no body still refuses one it could not read.
   out["413"] = errorAnswer("payload_too_large: the body is over 64 KiB");
   out["415"] = errorAnswer("unsupported_media_type: a body is sent as application/json, uncompressed");
+  out["500"] = errorAnswer("internal_error: a failure of ours, logged with the request id");
   return out;
+}
+
+/**
+ * Who may call the route, as OpenAPI 3.1 says it for a bearer scheme: the roles a token needs (the admin token is the
+ * role `admin`; a workspace token holds its scopes), one requirement per alternative.
+ */
+function securityOf(access: RouteSpec["access"]): ZodOpenApiOperationObject["security"] {
+  if (access === "public") return [];
+  if (access === "any") return [{ bearer: [] }];
+  if (access === "admin") return [{ bearer: ["admin"] }];
+  return access.admin ? [{ bearer: ["admin"] }, { bearer: [access.scope] }] : [{ bearer: [access.scope] }];
 }
 
 function operation(route: RouteSpec): ZodOpenApiOperationObject {
@@ -48,7 +60,7 @@ function operation(route: RouteSpec): ZodOpenApiOperationObject {
   return {
     operationId: route.id,
     summary: route.summary,
-    ...(route.access === "public" ? { security: [] } : {}),
+    security: securityOf(route.access),
     requestParams: { ...(path ? { path } : {}), ...(route.request?.query ? { query: route.request.query } : {}) },
     ...(route.request?.body
       ? {

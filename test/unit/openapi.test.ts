@@ -40,6 +40,18 @@ describe("the OpenAPI document", () => {
       if (r.access === "public") expect(op.security).toEqual([]);
       else expect(op.responses["401"]).toBeDefined();
     }
+    // Each route names the scope (or the admin role) a token needs for it.
+    const security = (path: string, method: string) => doc.paths[path][method].security;
+    expect(security("/v1/workspaces/{ws}/events", "post")).toEqual([{ bearer: ["events:write"] }]);
+    expect(security("/v1/workspaces/{ws}/tokens", "post")).toEqual([
+      { bearer: ["admin"] },
+      { bearer: ["tokens:write"] },
+    ]);
+    expect(security("/v1/workspaces", "post")).toEqual([{ bearer: ["admin"] }]);
+    expect(security("/v1/me", "get")).toEqual([{ bearer: [] }]);
+    for (const r of ROUTES) {
+      expect(doc.paths[r.path][r.method.toLowerCase()].responses["500"], r.id).toBeDefined();
+    }
   });
 
   it("documents the preflight's errors on the connect route", async () => {
