@@ -33,7 +33,27 @@ const USAGE = `usage: npm run cli -- <admin-token create|list|revoke | token cre
   --scopes A,B         scopes for a token (${SCOPES.join(", ")})
   --max N              dead letters to list or redrive (default 50 / 500)
   --region REGION      AWS region (default: AWS_REGION, or your profile's)
-  --help               this text`;
+  --help               this text
+For a deployed stage (dev, prod). Locally, npm start prints the admin token, and the API does the rest.`;
+
+const COMMANDS = [
+  "admin-token create",
+  "admin-token list",
+  "admin-token revoke",
+  "token create",
+  "dlq list",
+  "dlq redrive",
+] as const;
+
+/** The scopes of `token create`, or the reason they will not do: checked before anything is asked of AWS. */
+function tokenScopes(values: { workspace?: string; name?: string; scopes?: string }): Scope[] {
+  const scopes = (values.scopes ?? "").split(",").filter(Boolean);
+  const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+  if (!values.workspace || !values.name || !scopes.length || unknown.length) {
+    throw new Error(`token create needs --workspace, --name and --scopes from: ${SCOPES.join(", ")}`);
+  }
+  return scopes as Scope[];
+}
 
 async function outputs(stage: string, region?: string): Promise<Record<string, string>> {
   const cfn = new CloudFormationClient(region ? { region } : {});
@@ -61,7 +81,11 @@ async function main() {
   });
   const command = positionals.join(" ");
   if (values.help) return console.log(USAGE);
-  if (!values.stage || !command) throw new Error(USAGE);
+  if (!values.stage || !(COMMANDS as readonly string[]).includes(command)) throw new Error(USAGE);
+  // The arguments first: a mistake in them is told as such, not as a missing region or stack.
+  resolveStage(values.stage, {}, "--stage NAME");
+  if (command === "admin-token revoke" && !values.id) throw new Error("--id is required");
+  const scopes = command === "token create" ? tokenScopes(values) : [];
   const out = await outputs(values.stage, values.region);
   const clientConfig = values.region ? { region: values.region } : {};
   const store = new DynamoStore(new DynamoDBClient(clientConfig), out.TableName as string);
@@ -74,17 +98,10 @@ async function main() {
     case "admin-token list":
       return print((await listAdminTokens(store)).map(({ id, name, created_at }) => ({ id, name, created_at })));
     case "admin-token revoke":
-      if (!values.id) throw new Error("--id is required");
-      if (!(await revokeAdminToken(store, values.id))) throw new Error(`No admin token ${values.id}.`);
+      if (!(await revokeAdminToken(store, values.id as string))) throw new Error(`No admin token ${values.id}.`);
       return print({ revoked: values.id });
-    case "token create": {
-      const scopes = (values.scopes ?? "").split(",").filter(Boolean);
-      const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
-      if (!values.workspace || !values.name || !scopes.length || unknown.length) {
-        throw new Error(`token create needs --workspace, --name and --scopes from: ${SCOPES.join(", ")}`);
-      }
-      return print(await createWorkspaceToken(store, values.workspace, values.name, scopes as Scope[]));
-    }
+    case "token create":
+      return print(await createWorkspaceToken(store, values.workspace as string, values.name as string, scopes));
     case "dlq list":
       return print(
         (await peekDeadLetters(sqs, out.DeadLetterQueueUrl as string, Number(values.max ?? 50))).map(

@@ -13,16 +13,25 @@ async function main() {
   const slack = await new FakeSlack().start(port);
   console.log(`fake Slack listening on ${slack.url}
   SLACK_API_URL=${slack.url}/api/ SLACK_WEBHOOK_ORIGIN=${slack.url} npm start`);
-  // Each change to a channel prints the channel as a person would read it: status messages with their replies.
-  slack.onRequest = (r) => {
+  // Each answer prints the channel as a person would read it (status messages with their replies), or, for a post
+  // it refused, what it said.
+  slack.onAnswer = (r, status, json) => {
     const key = r.path.startsWith("/services/") ? r.path : String(r.body.channel);
-    setImmediate(() => {
-      const name = [...slack.channels.entries()].find(([n, c]) => n === key || c.id === key)?.[0] ?? key;
-      const title = name.startsWith("/services/") ? `webhook ${name.split("/").slice(0, 3).join("/")}/…` : name;
-      const what = r.path.endsWith("chat.update") ? "updated a message" : r.body.thread_ts ? "replied" : "posted";
-      console.log(`\n${new Date(r.at).toISOString()}  ${title}: ${what}`);
-      for (const line of slack.transcript(name).slice(-30)) console.log(`  ${line}`);
-    });
+    const name = [...slack.channels.entries()].find(([n, c]) => n === key || c.id === key)?.[0] ?? key;
+    const title = name.startsWith("/services/") ? `webhook ${name.split("/").slice(0, 3).join("/")}/…` : name;
+    const error =
+      (json as { ok?: boolean; error?: string } | undefined)?.ok === false
+        ? (json as { error?: string }).error
+        : undefined;
+    if (status !== 200 || error) {
+      console.log(
+        `\n${new Date(r.at).toISOString()}  ${title}: refused (${error ?? `HTTP ${status}`}), nothing posted`,
+      );
+      return;
+    }
+    const what = r.path.endsWith("chat.update") ? "updated a message" : r.body.thread_ts ? "replied" : "posted";
+    console.log(`\n${new Date(r.at).toISOString()}  ${title}: ${what}`);
+    for (const line of slack.transcript(name).slice(-30)) console.log(`  ${line}`);
   };
   slack.onAuthTest = (r) => {
     const answer = authTestAnswer(r.authorization).json as {
