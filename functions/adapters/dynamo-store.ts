@@ -163,7 +163,7 @@ export function decodeCursor(cursor: string, workspaceId: string): string {
   } catch {
     // fall through to invalid_cursor below
   }
-  throw invalid("invalid_cursor", "cursor is not one this API returned.");
+  throw invalid("invalid_cursor", "cursor is not one this API returned for this workspace's log.");
 }
 
 /** Every record of the service in one DynamoDB table, partitioned by workspace so a workspace's stream stays in order. */
