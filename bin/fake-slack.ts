@@ -15,14 +15,13 @@ async function main() {
   SLACK_API_URL=${slack.url}/api/ SLACK_WEBHOOK_ORIGIN=${slack.url} npm start`);
   // Each answer prints the channel as a person would read it (status messages with their replies), or, for a post
   // it refused, what it said.
-  slack.onAnswer = (r, status, json) => {
+  slack.onAnswer = (r, status, body) => {
     const key = r.path.startsWith("/services/") ? r.path : String(r.body.channel);
     const name = [...slack.channels.entries()].find(([n, c]) => n === key || c.id === key)?.[0] ?? key;
     const title = name.startsWith("/services/") ? `webhook ${name.split("/").slice(0, 3).join("/")}/…` : name;
-    const error =
-      (json as { ok?: boolean; error?: string } | undefined)?.ok === false
-        ? (json as { error?: string }).error
-        : undefined;
+    // Slack's error: in the Web API's JSON (ok: false), or a refused webhook's plain-text body (no_service, …).
+    const json = typeof body === "string" ? undefined : (body as { ok?: boolean; error?: string } | undefined);
+    const error = status !== 200 && typeof body === "string" ? body : json?.ok === false ? json.error : undefined;
     if (status !== 200 || error) {
       console.log(
         `\n${new Date(r.at).toISOString()}  ${title}: refused (${error ?? `HTTP ${status}`}), nothing posted`,

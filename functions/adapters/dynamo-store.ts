@@ -604,7 +604,7 @@ export class DynamoStore
     const out = await this.updateIf({
       TableName: this.table,
       Key: K.notification(workspaceId, id),
-      UpdateExpression: `SET #status = :pending, attempts = :zero, outcomes = :zero, updated_at = :now, dispatch_id = :d, requeued_by = :by${connectionId ? ", connection_id = :c" : ""} REMOVE #error, delivered_at`,
+      UpdateExpression: `SET #status = :pending, attempts = :zero, outcomes = :zero, updated_at = :now, dispatch_id = :d, requeued_by = :by${connectionId ? ", connection_id = :c" : ""} REMOVE #error, delivered_at, retry_at`,
       ConditionExpression: "#status = :failed",
       ExpressionAttributeNames: { "#status": "status", "#error": "error" },
       ExpressionAttributeValues: {

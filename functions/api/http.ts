@@ -60,7 +60,8 @@ const isJsonType = (type: string | undefined) => {
   const charset = params.map((p) => /^\s*charset\s*=\s*"?([^"\s]*)"?\s*$/.exec(p)?.[1]).find((c) => c !== undefined);
   return (
     (media === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(media)) &&
-    (charset === undefined || charset === "utf-8" || charset === "utf8")
+    // US-ASCII is a subset of UTF-8.
+    (charset === undefined || ["utf-8", "utf8", "us-ascii"].includes(charset))
   );
 };
 

@@ -129,8 +129,9 @@ const hintOf = (n: NotificationRecord, user?: string | null) => {
   const problem = problemOf(n);
   if (!problem) return undefined;
   if (n.status !== "failed") return threadErrorHint(problem);
-  const hint = hintFor(problem, { user });
-  return n.uncertain ? `${hint ? `${hint} ` : ""}${UNCERTAIN_HINT}` : hint;
+  // Out of attempts only because one was cut off (a crash): what to do is look in the channel, not blame Slack.
+  if (n.uncertain && problem === "attempts_exhausted") return UNCERTAIN_HINT;
+  return hintFor(problem, { user });
 };
 
 /** `appUser`: the Slack user the app posts as, which the not_in_channel hint names (`/invite @user`). */

@@ -2,7 +2,7 @@ import * as z from "zod";
 import { severityOf } from "./severity";
 
 /** A required text: present and not blank (a blank would show as an empty field in Slack). */
-const required = (max: number) => z.string().min(1).max(max).regex(/\S/, "must not be blank");
+const required = (max: number) => z.string().min(1, { abort: true }).max(max).regex(/\S/, "must not be blank");
 const version = required(64);
 const shortText = z.string().max(256);
 /**
@@ -140,7 +140,7 @@ export const eventSchema = z.discriminatedUnion("type", [
     data: z.object({
       ...execution,
       duration_seconds: measure(MAX_DURATION_SECONDS),
-      rollback_status: required(256),
+      rollback_status: shortText,
       confidence_score: score,
     }),
   }),
@@ -149,8 +149,9 @@ export const eventSchema = z.discriminatedUnion("type", [
     type: z.literal("execution_failed"),
     data: z.object({
       ...execution,
-      failure_reason: required(10_000),
-      rollback_status: required(256),
+      // Empty is "none": shown as a dash (contract section 3).
+      failure_reason: longText,
+      rollback_status: shortText,
       error_details: longText.optional(),
     }),
   }),

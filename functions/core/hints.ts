@@ -67,7 +67,7 @@ const HINTS: Record<string, string> = {
   ...THREAD_HINTS,
 };
 
-/** Added to a failed notification's hint when an attempt's outcome was never recorded (contract section 4). */
+/** The hint of a notification out of attempts because one was cut off before its outcome was recorded (section 4). */
 export const UNCERTAIN_HINT =
   "Slack may have taken an earlier attempt (it did not answer in time, or the service stopped before recording its answer), so the message may be in the channel already: look there before you retry.";
 

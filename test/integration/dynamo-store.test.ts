@@ -159,14 +159,19 @@ describe("DynamoStore on DynamoDB Local", () => {
     await store.recordOutcome(n.workspace_id, n.id, 1);
     expect(await store.startAttempt(n.workspace_id, n.id, 3)).toMatchObject({ attempts: 2, outcomes: 1 });
     await store.markUncertain(n.workspace_id, n.id);
+    await store.deferRetry(n.workspace_id, n.id, "2026-12-02T00:01:00.000Z");
     expect(await store.finish(n.workspace_id, n.id, { status: "failed", error: "http_503" })).toBe(true);
     expect(await store.getNotification(n.workspace_id, n.id)).toMatchObject({
       status: "failed",
       attempts: 2,
       outcomes: 2,
       uncertain: true,
+      retry_at: "2026-12-02T00:01:00.000Z",
     });
-    expect(await store.requeue(n.workspace_id, n.id)).toMatchObject({ status: "pending", attempts: 0, outcomes: 0 });
+    // A retry someone asks for starts at once: the wait Slack asked of the last attempt is dropped.
+    const retried = await store.requeue(n.workspace_id, n.id);
+    expect(retried).toMatchObject({ status: "pending", attempts: 0, outcomes: 0 });
+    expect(retried?.retry_at).toBeUndefined();
     // Writing an outcome for a notification that is gone (expired, or another id) creates nothing.
     await store.recordOutcome(n.workspace_id, "ntf_gone", 1);
     await store.markUncertain(n.workspace_id, "ntf_gone");

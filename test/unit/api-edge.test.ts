@@ -78,6 +78,7 @@ describe("the HTTP edge", () => {
     for (const type of [
       "application/json; charset=UTF-8",
       'application/json; charset="utf-8"',
+      "application/json; charset=us-ascii",
       "application/merge-patch+json",
     ])
       expect((await preview(type)).json.error.code, type).toBe("validation_error");

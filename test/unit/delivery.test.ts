@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { notificationView } from "../../functions/api/views";
 import { makeDeliver } from "../../functions/core/delivery";
+import { UNCERTAIN_HINT } from "../../functions/core/hints";
 import { DeliveryError } from "../../functions/core/errors";
 import { classifyHttp } from "../../functions/core/retry-policy";
 import { eventSchema } from "../../functions/core/events";
@@ -366,7 +367,8 @@ describe("delivering one notification", () => {
     expect(sender.calls).toHaveLength(0);
     const n = store.notifications.get("n1") as NotificationRecord;
     expect(n).toMatchObject({ status: "failed", uncertain: true });
-    expect(notificationView(n).hint).toContain("may be in the channel already: look there before you retry");
+    // One sentence: what to do is look in the channel first.
+    expect(notificationView(n).hint).toBe(UNCERTAIN_HINT);
     // Every outcome recorded: exhausted, and certain.
     store.notifications.set("n2", { ...pending("n2", 3), outcomes: 3 });
     await setup(sender)(ref("n2"), plenty);

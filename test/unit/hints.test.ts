@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { notificationView } from "../../functions/api/views";
 import { channelHealth } from "../../functions/core/health";
 import type { NotificationRecord } from "../../functions/core/ports";
-import { hintFor } from "../../functions/core/hints";
+import { hintFor, UNCERTAIN_HINT } from "../../functions/core/hints";
 
 /** Every code the contract and the brief name, Slack's (Web API, webhooks, threads) and ours. */
 const CODES = [
@@ -52,6 +52,11 @@ describe("hints", () => {
     const hint = hintFor(code);
     expect(hint).toMatch(/^[A-Z].{15,}\.$/);
     expect(hint?.split(/\.\s+[A-Z]/)).toHaveLength(1);
+  });
+
+  it("the hint of a notification whose attempt was cut off is one sentence too", () => {
+    expect(UNCERTAIN_HINT).toMatch(/^[A-Z].{15,}\.$/);
+    expect(UNCERTAIN_HINT.split(/\.\s+[A-Z]/)).toHaveLength(1);
   });
 
   it("not_in_channel names the app's user for the invitation when it is known", () => {

@@ -376,18 +376,4 @@ describe("the notification log", () => {
     expect(await codeOf(retryNotification(ports, WS, id))).toBe("not_connected");
     expect(store.notifications.get(id)).toMatchObject({ status: "failed", error: "not_connected" });
   });
-
-  it("refuses a retry for a channel the integration no longer has, and takes it once the channel is back", async () => {
-    await connect();
-    const { response } = await acceptEvent({ integrations: store, events: store }, WS, startedEvent());
-    const onB = response.notifications.find((n) => n.channel === "#b")?.id as string;
-    const ports = { notifications: store, integrations: store };
-    Object.assign(store.notifications.get(onB) ?? {}, { status: "failed", error: "channel_not_found" });
-    await connect({ channels: ["#a", "#c"] });
-    const refused = await retryNotification(ports, WS, onB).catch((e: Error) => e);
-    expect(refused).toMatchObject({ code: "invalid_state", message: expect.stringContaining("#b") });
-    expect(store.notifications.get(onB)).toMatchObject({ status: "failed", error: "channel_not_found" });
-    await connect({ channels: ["#a", "#b"] });
-    expect(await retryNotification(ports, WS, onB)).toMatchObject({ status: "pending" });
-  });
 });

@@ -33,8 +33,7 @@ export async function getNotification(deps: NotificationDeps, workspaceId: strin
 /**
  * A failed notification goes back to pending (the pipe queues it again) on the connection there is now: one that
  * failed with not_connected is delivered once Slack is connected again, as its hint says. Any other state is a
- * conflict, and so is a retry while nothing is connected (it could only fail the same way) or for a channel the
- * integration no longer has.
+ * conflict, and so is a retry while nothing is connected (it could only fail the same way).
  */
 export async function retryNotification(
   deps: NotificationDeps & { integrations: Pick<IntegrationStore, "getIntegration"> },
@@ -46,12 +45,6 @@ export async function retryNotification(
     throw new DomainError("invalid_state", `Only a failed notification can be retried; this one is ${n.status}.`);
   const integration = await deps.integrations.getIntegration(workspaceId);
   if (!integration) throw new DomainError("not_connected", "Slack is not connected: connect it, then retry.");
-  // Taken out of the integration since: a retry would post where the settings no longer send anything.
-  if (!integration.channels.some((c) => c.name === n.channel))
-    throw new DomainError(
-      "invalid_state",
-      `${n.channel} is no longer one of the integration's channels: add it back to retry this notification.`,
-    );
   const requeued = await deps.notifications.requeue(workspaceId, id, "api", integration.connection_id);
   if (requeued) return requeued;
   // Retried by someone else in the meantime.
