@@ -110,7 +110,9 @@ export const md = (text: string, max: number = LIMITS.sectionText): Text => ({
   verbatim: true,
 });
 const e = escapeLine;
-const field = (label: string, value: string): Text => md(`*${label}*\n${e(value) || "-"}`, LIMITS.fieldText);
+/** A labelled value; an empty or blank one (none) shows as a dash. */
+const field = (label: string, value: string): Text =>
+  md(`*${label}*\n${value.trim() ? e(value) : "-"}`, LIMITS.fieldText);
 
 /**
  * Bullet lines under a title, as many as fit in one section; the rest are counted in a last `…and N more` line.

@@ -226,6 +226,12 @@ describe("Block Kit renderer", () => {
     expect(raw).toContain("*Error details*\\n-");
   });
 
+  it("shows an empty or blank failure reason and rollback status as a dash (none)", () => {
+    const raw = JSON.stringify(render(failedEvent({ failure_reason: "", rollback_status: "  " })));
+    expect(raw).toContain("*Failure reason*\\n-");
+    expect(raw).toContain("*Rollback status*\\n-");
+  });
+
   it("shows durations humanely", () => {
     expect(formatDuration(59)).toBe("59s");
     expect(formatDuration(1325)).toBe("22m 5s");
