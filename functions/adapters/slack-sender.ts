@@ -31,10 +31,12 @@ export class HttpSlackSender implements SlackSender {
     const body = await this.callApi(
       "chat.postMessage",
       target.secret,
-      {
-        ...slackPayload(target.method, target.channel, message),
-        ...(opts.threadTs ? { thread_ts: opts.threadTs, ...(opts.broadcast ? { reply_broadcast: true } : {}) } : {}),
-      },
+      slackPayload(
+        target.method,
+        target.channel,
+        message,
+        opts.threadTs ? { threadTs: opts.threadTs, broadcast: opts.broadcast ?? false } : undefined,
+      ),
       timeoutMs,
     );
     return {

@@ -380,6 +380,19 @@ export function renderTest(input: {
 }
 
 /** The exact body Slack receives: chat.postMessage names the channel, a webhook posts to its own. */
-export function slackPayload(method: "bot_token" | "user_token" | "webhook", channel: string, message: SlackMessage) {
-  return method === "webhook" ? { ...message } : { channel, ...message, unfurl_links: false, unfurl_media: false };
+export function slackPayload(
+  method: "bot_token" | "user_token" | "webhook",
+  channel: string,
+  message: SlackMessage,
+  /** A reply in an upgrade's thread (tokens only): its parent's ts, and whether the channel sees it too. */
+  reply?: { threadTs: string; broadcast?: boolean },
+) {
+  if (method === "webhook") return { ...message };
+  return {
+    channel,
+    ...message,
+    unfurl_links: false,
+    unfurl_media: false,
+    ...(reply ? { thread_ts: reply.threadTs, ...(reply.broadcast ? { reply_broadcast: true } : {}) } : {}),
+  };
 }

@@ -44,7 +44,8 @@ describe("an upgrade as one Slack thread", () => {
       channels: [{ name: channel, mentions: ["U0456EFGH"], mention_on: ["critical"] }],
     });
     const ids: string[] = [];
-    for (const e of [scanEvent({}, { risk_score: 20 }), scheduledEvent(30), startedEvent(), failedEvent()]) {
+    const failed = upgradeOf({ ...failedEvent(), occurred_at: "2026-11-20T10:05:00Z" }, "upg-e2e-1", "prod-eu-1");
+    for (const e of [scanEvent({}, { risk_score: 20 }), scheduledEvent(30), startedEvent(), failed]) {
       const res = await w.post(upgradeOf(e, "upg-e2e-1", "prod-eu-1"));
       expect(res.status).toBe(202);
       ids.push(res.body.notifications[0]?.id as string);
@@ -83,6 +84,15 @@ describe("an upgrade as one Slack thread", () => {
       expect(got).toMatchObject({ status: "delivered", thread_ts: parent?.ts, slack_ts: replyTs?.[i] });
       expect(got.thread_error).toBeUndefined();
     }
+    // The preview of the failed step, now that its thread exists, is exactly the reply Slack got for it.
+    const preview = await t.call<{ messages: { channel: string; payload: Record<string, unknown> }[] }>(
+      "POST",
+      `${w.base}/events/preview`,
+      { token: w.token, body: failed },
+    );
+    expect(preview.status).toBe(200);
+    expect(preview.body.messages[0]?.payload).toEqual(replies[3]?.body);
+    expect(preview.body.messages[0]?.payload).toMatchObject({ thread_ts: parent?.ts, reply_broadcast: true });
   });
 
   it("a failed status update is thread_error on a delivered notification; the reply is not posted again", async () => {

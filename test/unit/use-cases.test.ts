@@ -9,6 +9,7 @@ import type {
   CredentialCipher,
   SealedCredential,
   SlackAuth,
+  ThreadRecord,
 } from "../../functions/core/ports";
 import { acceptEvent, previewEvent } from "../../functions/core/use-cases/events";
 import {
@@ -20,7 +21,7 @@ import {
 import { getNotification, listNotifications, retryNotification } from "../../functions/core/use-cases/notifications";
 import { createToken, deleteToken, listTokens } from "../../functions/core/use-cases/tokens";
 import { createWorkspace } from "../../functions/core/use-cases/workspaces";
-import { scanEvent, startedEvent } from "../fixtures/events";
+import { failedEvent, scanEvent, startedEvent } from "../fixtures/events";
 import { FakeStore } from "../fixtures/fake-stores";
 
 /** The DomainError code a promise rejects with. */
@@ -338,10 +339,40 @@ describe("accepting events", () => {
 
   it("previews the exact payload per channel without storing", async () => {
     await connect();
-    const out = await previewEvent({ integrations: store, dashboardUrl: "https://d.example.com/" }, WS, scanEvent());
+    const deps = { integrations: store, threads: store, dashboardUrl: "https://d.example.com/" };
+    const out = await previewEvent(deps, WS, scanEvent());
     expect(out.messages.map((m) => m.channel)).toEqual(["#a", "#b"]);
     expect(out.messages[0]?.payload).toMatchObject({ channel: "#a", unfurl_links: false });
+    expect(out.messages[0]?.payload).not.toHaveProperty("thread_ts");
     expect(store.events.size).toBe(0);
+  });
+
+  it("previews an upgrade's later event as the reply it will be: in its thread, broadcast when it fails", async () => {
+    await connect();
+    const deps = { integrations: store, threads: store, dashboardUrl: "https://d.example.com/" };
+    const failed = { ...failedEvent(), upgrade_id: "upg-7" };
+    // No thread yet in either channel: the status message goes first, and its ts is not known before.
+    const first = await previewEvent(deps, WS, failed);
+    expect(first.messages.map((m) => "thread_ts" in m.payload)).toEqual([false, false]);
+    store.threads.set(`${WS}/#a/upgrade:upg-7`, {
+      workspace_id: WS,
+      channel: "#a",
+      key: "upgrade:upg-7",
+      channel_id: "C0A",
+      ts: "1700000000.000100",
+      state: {} as ThreadRecord["state"],
+      seq: 1,
+      shown_seq: 1,
+      last_applied: "ntf_x",
+      opened_by: "ntf_x",
+      updated_at: "t",
+    });
+    const later = await previewEvent(deps, WS, failed);
+    expect(later.messages[0]?.payload).toMatchObject({ thread_ts: "1700000000.000100", reply_broadcast: true });
+    expect(later.messages[1]?.payload).not.toHaveProperty("thread_ts");
+    // Threads turned off: posted on its own.
+    await connect({ threads: false });
+    expect((await previewEvent(deps, WS, failed)).messages[0]?.payload).not.toHaveProperty("thread_ts");
   });
 });
 

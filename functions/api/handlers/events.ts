@@ -15,6 +15,10 @@ export const eventHandlers = (deps: ApiDeps): Handlers<"postEvent" | "previewEve
   previewEvent: async (event) =>
     json(
       200,
-      await previewEvent({ integrations: deps.store, dashboardUrl: deps.dashboardUrl }, param(event, "ws"), event.json),
+      await previewEvent(
+        { integrations: deps.store, threads: deps.store, dashboardUrl: deps.dashboardUrl },
+        param(event, "ws"),
+        event.json,
+      ),
     ),
 });

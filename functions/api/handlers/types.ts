@@ -1,6 +1,7 @@
 import type {
   ChannelHealthStore,
   CredentialCipher,
+  DeliveryStore,
   EventStore,
   IntegrationStore,
   NotificationStore,
@@ -14,7 +15,14 @@ import type { RouteId } from "../routes";
 
 /** What the API's handlers are given: ports, never a concrete adapter. */
 export interface ApiDeps {
-  store: WorkspaceStore & TokenStore & IntegrationStore & EventStore & NotificationStore & ChannelHealthStore;
+  store: WorkspaceStore &
+    TokenStore &
+    IntegrationStore &
+    EventStore &
+    NotificationStore &
+    ChannelHealthStore &
+    // The preview reads an upgrade's thread, to show its reply as it will be posted.
+    Pick<DeliveryStore, "getThread">;
   cipher: CredentialCipher;
   /** The connect preflight (auth.test). */
   auth: SlackAuth;

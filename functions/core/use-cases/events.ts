@@ -4,8 +4,8 @@ import { newNotification } from "../delivery";
 import { DomainError } from "../errors";
 import { eventSchema, type UpgradeEvent } from "../events";
 import { selectChannels } from "../fan-out";
-import { withMentions } from "../threads";
-import type { AcceptedEventResponse, EventStore, IntegrationStore } from "../ports";
+import { broadcasts, threadKeyOf, withMentions } from "../threads";
+import type { AcceptedEventResponse, DeliveryStore, EventStore, IntegrationStore } from "../ports";
 import { parseOrThrow } from "../validation";
 
 /** A validated event; `occurred_at` defaults to now. */
@@ -77,7 +77,7 @@ export async function acceptEvent(
  * thread, the same payload is the reply (with `thread_ts`).
  */
 export async function previewEvent(
-  deps: { integrations: IntegrationStore; dashboardUrl: string },
+  deps: { integrations: IntegrationStore; threads: Pick<DeliveryStore, "getThread">; dashboardUrl: string },
   workspaceId: string,
   body: unknown,
 ) {
@@ -87,11 +87,27 @@ export async function previewEvent(
   const message = renderEvent(upgrade, { defaultDashboardUrl: deps.dashboardUrl });
   const method = integration?.method ?? "bot_token";
   const configOf = (name: string) => integration?.channels.find((c) => c.name === name);
+  const key = integration?.threads && method !== "webhook" ? threadKeyOf(upgrade) : undefined;
+  /**
+   * In an upgrade's thread the event's message is posted as a reply: with the thread's ts when the thread is there
+   * (a first event posts the status message first, whose ts Slack has not given yet).
+   */
+  const replyIn = async (channel: string) => {
+    const thread = key ? await deps.threads.getThread(workspaceId, channel, key) : undefined;
+    return thread?.ts && !thread.gone ? { threadTs: thread.ts, broadcast: broadcasts(upgrade) } : undefined;
+  };
   return {
-    messages: fanOut.channels.map((channel) => ({
-      channel,
-      payload: slackPayload(method, channel, withMentions(message, configOf(channel), upgrade)),
-    })),
+    messages: await Promise.all(
+      fanOut.channels.map(async (channel) => ({
+        channel,
+        payload: slackPayload(
+          method,
+          channel,
+          withMentions(message, configOf(channel), upgrade),
+          await replyIn(channel),
+        ),
+      })),
+    ),
     ...("skipped" in fanOut ? { skipped: fanOut.skipped } : {}),
   };
 }
