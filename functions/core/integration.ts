@@ -3,7 +3,7 @@ import { conditionsSchema } from "./conditions";
 import { invalid } from "./errors";
 import { type ChannelConfig, DEFAULT_MENTION_ON, type IntegrationSettings, type Method } from "./settings";
 import { SEVERITIES } from "./severity";
-import { LOOKS_LIKE_SECRET, parseOrThrow, segment } from "./validation";
+import { LOOKS_LIKE_SECRET, parseOrThrow, unknownFields } from "./validation";
 
 export const MAX_CHANNELS = 20;
 export const DEFAULT_CHANNEL = "#general";
@@ -183,13 +183,12 @@ export function planIntegrationUpdate(rawBody: unknown, stored: IntegrationSetti
   const credential = credentialOf(raw);
   if (!credential && !stored) {
     // A misspelt credential (bot_tokn) is the likeliest reason: the fields this body has that no request has are named.
-    const unknown = Object.keys(raw)
-      .filter((k) => !(k in integrationBodySchema.shape) && !LOOKS_LIKE_SECRET.test(k))
-      .map(segment);
+    const unknown = unknownFields(integrationBodySchema, raw).filter((d) => d.path);
+    const named = unknown.map((d) => d.path).join(", ");
     throw invalid(
       "invalid_credentials",
-      `No credential given: ${CREDENTIAL_HELP}.${unknown.length ? ` Not fields of this request: ${unknown.join(", ")}.` : ""}`,
-      unknown.length ? unknown.map((path) => ({ path, message: "not a field of this request" })) : undefined,
+      `No credential given: ${CREDENTIAL_HELP}.${unknown.length ? ` Not fields of this request: ${named}.` : ""}`,
+      unknown.length ? unknown : undefined,
     );
   }
   if (Array.isArray(raw.channels) && raw.channels.length > MAX_CHANNELS) {

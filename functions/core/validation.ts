@@ -1,5 +1,5 @@
 import type * as z from "zod";
-import { invalid } from "./errors";
+import { type ErrorDetail, invalid } from "./errors";
 
 type Issue = z.core.$ZodIssue;
 
@@ -35,14 +35,22 @@ function flatten(issue: Issue): Issue[] {
   return [issue];
 }
 
+/** Issues as the answer's details: each with its JSON path, fit to echo back. */
+const detailsOf = (issues: readonly Issue[]): ErrorDetail[] =>
+  issues.flatMap(flatten).map((issue) => ({
+    path: issue.path.map((key) => segment(String(key))).join("."),
+    message: issue.message,
+  }));
+
+/** The fields `input` has that `schema` does not know, named as parseOrThrow names them. */
+export const unknownFields = (schema: z.ZodType, input: unknown): ErrorDetail[] =>
+  detailsOf((schema.safeParse(input).error?.issues ?? []).filter((i) => i.code === "unrecognized_keys"));
+
 /** Parses `input` with `schema`, or throws a `validation_error` listing every problem with its JSON path. */
 export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, what = "request body"): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const details = result.error.issues.flatMap(flatten).map((issue) => ({
-    path: issue.path.map((key) => segment(String(key))).join("."),
-    message: issue.message,
-  }));
+  const details = detailsOf(result.error.issues);
   throw invalid(
     "validation_error",
     `The ${what} is not valid: ${details[0]?.path || "(root)"}: ${details[0]?.message}`,
@@ -63,7 +71,7 @@ const MAX_SEGMENT = 64;
  * A path segment fit to echo back: a lone surrogate in a key is shown as U+FFFD, never returned as is, and a long
  * key is cut with an ellipsis.
  */
-export const segment = (key: string | number) => {
+const segment = (key: string | number) => {
   // By code points, so the cut never splits a surrogate pair.
   const points = [...String(key).replace(/\p{Cs}/gu, "\uFFFD")];
   return points.length > MAX_SEGMENT ? `${points.slice(0, MAX_SEGMENT).join("")}…` : points.join("");
